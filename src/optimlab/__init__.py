@@ -1,0 +1,7 @@
+"""optimlab: optimization for machine learning, with certificates of optimality."""
+
+from optimlab.exceptions import ConvergenceWarning, UnsupportedProblemError
+from optimlab.result import History, Result, Status
+
+__all__ = ["ConvergenceWarning", "History", "Result", "Status", "UnsupportedProblemError"]
+__version__ = "0.1.0"

@@ -1,0 +1,414 @@
+r"""Objectives: what a solver minimizes, and everything a solver may ask of it.
+
+A GLM objective is a datafit plus a penalty on data ``(X, y)``:
+
+.. math::
+
+    P(w, b) = \sum_{i=1}^n s_i\, \ell(y_i, x_i^\top w + b) + g(w),
+    \qquad s_i = \frac{\text{sample\_weight}_i}{\sum_j \text{sample\_weight}_j},
+
+so with unit weights the datafit is the mean loss (DESIGN.md's scaling). The optimization
+variable is one flat vector ``x = [w.ravel(), b]`` (see :meth:`Objective.split`).
+
+Solvers talk to objectives through a small protocol, :class:`BaseObjective`: value, gradient of
+the smooth part, prox of the non-smooth part, Hessian-vector products and a certificate.
+What else an objective can do is declared in ``capabilities`` (``"coordinates"`` for coordinate
+descent, ``"samples"`` for per-sample solvers, ``"minibatch"``, ``"lipschitz"``) and what makes it
+hard in ``features`` (``"nonsmooth"``, ``"bounds"``), so the solver registry can check a pairing
+before anything runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, eigsh
+
+from optimlab._validation import check_sample_weight, check_X
+from optimlab.objectives.datafits import Datafit, Logistic, Squared, make_datafit
+from optimlab.objectives.penalties import ElasticNet, NoPenalty, Penalty, make_penalty
+
+__all__ = ["BaseObjective", "Objective"]
+
+
+class BaseObjective:
+    r"""The protocol between objectives and solvers.
+
+    An objective is :math:`f(x) + g(x)` with :math:`f` smooth (the *smooth part*) and :math:`g`
+    handled through its prox (a penalty or a box). Subclasses implement the methods below;
+    counters ``n_fev`` (full evaluations of :math:`f` or its gradient) are kept here.
+    """
+
+    size: int
+    capabilities: frozenset[str] = frozenset()
+    features: frozenset[str] = frozenset()
+    certificate_kind: str = "gradient_norm"
+
+    def __init__(self) -> None:
+        self.n_fev = 0
+
+    # -- to implement -------------------------------------------------------------------
+    def smooth_value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """Value and gradient of the smooth part :math:`f`."""
+        raise NotImplementedError
+
+    def smooth_value(self, x: np.ndarray) -> float:
+        """Value of the smooth part :math:`f`."""
+        return self.smooth_value_and_grad(x)[0]
+
+    def penalty_value(self, x: np.ndarray) -> float:
+        """Value of the non-smooth part :math:`g` (0 when there is none)."""
+        return 0.0
+
+    def prox(self, x: np.ndarray, step: float) -> np.ndarray:
+        """Proximal operator of ``step * g`` (identity when there is no ``g``)."""
+        return x
+
+    def certificate(self, x: np.ndarray, grad: np.ndarray | None = None) -> float:
+        """Optimality certificate at ``x``.
+
+        ``grad`` is the gradient of the whole objective at ``x`` when the caller already has it
+        (smooth objectives only; it is ignored otherwise).
+        """
+        raise NotImplementedError
+
+    def hessp(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Hessian of the (smooth) objective at ``x`` times ``v``."""
+        raise NotImplementedError
+
+    def default_x0(self) -> np.ndarray:
+        return np.zeros(self.size)
+
+    def lipschitz(self) -> float | None:
+        """A Lipschitz constant of the gradient of ``f``, or None when unknown."""
+        return None
+
+    # -- derived --------------------------------------------------------------------------
+    @property
+    def smooth(self) -> bool:
+        """True when the whole objective is differentiable (no non-smooth part)."""
+        return not self.features
+
+    def value(self, x: np.ndarray) -> float:
+        """Objective value :math:`f(x) + g(x)`."""
+        return self.smooth_value(x) + self.penalty_value(x)
+
+    def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """Value and gradient of the whole objective (smooth objectives only)."""
+        self._require_smooth("value_and_grad")
+        return self.smooth_value_and_grad(x)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """Gradient of the whole objective (smooth objectives only)."""
+        return self.value_and_grad(x)[1]
+
+    def _require_smooth(self, what: str) -> None:
+        if self.features:
+            raise ValueError(
+                f"{what} needs a smooth objective, but this one has {sorted(self.features)} parts; "
+                "use a proximal or coordinate solver."
+            )
+
+
+class Objective(BaseObjective):
+    r"""A GLM objective: datafit + penalty on data ``(X, y)``.
+
+    .. math::
+
+        P(w, b) = \sum_i s_i\, \ell(y_i, x_i^\top w + b)
+                  + \alpha\Big(\rho\|w\|_1 + \frac{1-\rho}{2}\|w\|_2^2\Big)
+
+    Parameters
+    ----------
+    X : array-like or scipy.sparse matrix, shape (n_samples, n_features)
+        Features; dense float32/float64 or CSR/CSC (converted to float64 once).
+    y : array-like, shape (n_samples,)
+        Targets: real values for :class:`~optimlab.objectives.Squared`, two labels of any
+        type for :class:`~optimlab.objectives.Logistic`, K labels for
+        :class:`~optimlab.objectives.Multinomial`.
+    datafit : Datafit or {"squared", "logistic", "multinomial"}, default "squared"
+    penalty : Penalty or None, default None
+        ``None``, :class:`~optimlab.objectives.L2`, :class:`~optimlab.objectives.L1`,
+        :class:`~optimlab.objectives.ElasticNet` or :class:`~optimlab.objectives.Bounds`
+        (on the coefficients; the intercept is never penalized).
+    fit_intercept : bool, default True
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative weights; normalized to sum to one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optimlab.objectives import Objective, Logistic, L1
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 3)); y = (X[:, 0] > 0).astype(int)
+    >>> obj = Objective(X, y, datafit=Logistic(), penalty=L1(0.05))
+    >>> obj.certificate_kind
+    'duality_gap'
+    """
+
+    def __init__(
+        self,
+        X,
+        y,
+        *,
+        datafit: Datafit | str = "squared",
+        penalty: Penalty | None = None,
+        fit_intercept: bool = True,
+        sample_weight=None,
+    ) -> None:
+        super().__init__()
+        self.datafit = make_datafit(datafit)
+        self.penalty = make_penalty(penalty)
+        self.X = check_X(X)
+        n, p = self.X.shape
+        if n == 0 or p == 0:
+            raise ValueError(f"X must have at least one row and one column, got shape {self.X.shape}.")
+        self.y, self.classes = self.datafit.encode(y)
+        if self.y.shape[0] != n:
+            raise ValueError(
+                f"X has {n} rows but y has {self.y.shape[0]} entries; they must match."
+            )
+        sw = check_sample_weight(sample_weight, n)
+        self.s = np.full(n, 1.0 / n) if sw is None else sw / sw.sum()
+        if not isinstance(fit_intercept, bool | np.bool_):
+            raise TypeError(f"fit_intercept must be a bool, got {fit_intercept!r}.")
+        self.fit_intercept = bool(fit_intercept)
+        self.n_samples, self.n_features = n, p
+        self.n_outputs = self.datafit.n_outputs(self.classes)
+        self.n_coef = p * self.n_outputs
+        self.size = self.n_coef + (self.n_outputs if self.fit_intercept else 0)
+        self.penalty.check_size(self.n_coef)
+        self.features = self.penalty.features
+        separable = isinstance(self.penalty, ElasticNet | NoPenalty)
+        caps = {"gradient", "hessp", "prox", "lipschitz", "minibatch"}
+        if separable and isinstance(self.datafit, Squared | Logistic):
+            caps.add("coordinates")
+        if separable:
+            caps.add("samples")
+        self.capabilities = frozenset(caps)
+        self.certificate_kind = (
+            "duality_gap"
+            if self.datafit.has_dual and isinstance(self.penalty, ElasticNet) and self.penalty.has_dual
+            else ("projected_gradient_norm" if "bounds" in self.features else "gradient_norm")
+        )
+        self._cache_x: np.ndarray | None = None
+        self._cache_z: np.ndarray | None = None
+        self._lipschitz: float | None = None
+        self._csc = self._csr = None
+        self._b_hint = np.zeros(self.n_outputs) if self.n_outputs > 1 else 0.0
+
+    def __repr__(self) -> str:
+        kind = f"{self.X.format} sparse" if sp.issparse(self.X) else "dense"
+        return (
+            f"Objective({self.datafit!r}, {self.penalty!r}, X: {self.n_samples}x{self.n_features} "
+            f"{kind}, fit_intercept={self.fit_intercept})"
+        )
+
+    # -- layout -----------------------------------------------------------------------------
+    def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
+        """Split ``x`` into coefficients (``(p,)`` or ``(p, K)``) and intercept(s)."""
+        coef = x[: self.n_coef]
+        if self.n_outputs > 1:
+            coef = coef.reshape(self.n_features, self.n_outputs)
+        if not self.fit_intercept:
+            return coef, (np.zeros(self.n_outputs) if self.n_outputs > 1 else 0.0)
+        b = x[self.n_coef :]
+        return coef, (b.copy() if self.n_outputs > 1 else float(b[0]))
+
+    def join(self, coef, intercept=None) -> np.ndarray:
+        """Inverse of :meth:`split`."""
+        parts = [np.asarray(coef, dtype=float).ravel()]
+        if self.fit_intercept:
+            parts.append(np.broadcast_to(np.asarray(0.0 if intercept is None else intercept,
+                                                    dtype=float), (self.n_outputs,)).ravel())
+        return np.concatenate(parts)
+
+    @property
+    def X_csc(self):
+        """X as CSC (sparse) or Fortran-ordered (dense), cached, for column access."""
+        if self._csc is None:
+            self._csc = self.X.tocsc() if sp.issparse(self.X) else np.asfortranarray(self.X)
+        return self._csc
+
+    @property
+    def X_csr(self):
+        """X as CSR (sparse) or C-ordered (dense), cached, for row access."""
+        if self._csr is None:
+            self._csr = self.X.tocsr() if sp.issparse(self.X) else np.ascontiguousarray(self.X)
+        return self._csr
+
+    # -- linear algebra ------------------------------------------------------------------------
+    def linear_predictor(self, x: np.ndarray) -> np.ndarray:
+        """``z = X w + b`` (cached for the last ``x``)."""
+        if self._cache_x is not None and np.array_equal(self._cache_x, x):
+            return self._cache_z
+        coef, b = self.split(x)
+        z = self.X @ coef
+        z = np.asarray(z) + b
+        self._cache_x = np.array(x, copy=True)
+        self._cache_z = z
+        return z
+
+    def _back(self, d: np.ndarray) -> np.ndarray:
+        """Adjoint of the linear predictor: the gradient in x of a function of z with derivative d."""
+        g = np.asarray(self.X.T @ d).ravel()
+        if self.fit_intercept:
+            g = np.concatenate([g, np.atleast_1d(d.sum(axis=0))])
+        return g
+
+    # -- protocol ----------------------------------------------------------------------------------
+    def smooth_value_and_grad(self, x):
+        """Datafit value and gradient (the smooth part; L2 belongs to the penalty's prox)."""
+        self.n_fev += 1
+        val, d = self.datafit.value_and_derivative(self.y, self.linear_predictor(x), self.s)
+        return val, self._back(d)
+
+    def smooth_value(self, x):
+        self.n_fev += 1
+        return self.datafit.value(self.y, self.linear_predictor(x), self.s)
+
+    def penalty_value(self, x):
+        return self.penalty.value(x[: self.n_coef])
+
+    def prox(self, x, step):
+        out = np.array(x, copy=True)
+        out[: self.n_coef] = self.penalty.prox(x[: self.n_coef], step)
+        return out
+
+    def value_and_grad(self, x):
+        """Full objective value and gradient; needs a smooth penalty (none or L2)."""
+        self._require_smooth("value_and_grad")
+        val, g = self.smooth_value_and_grad(x)
+        coef = x[: self.n_coef]
+        g[: self.n_coef] += self.penalty.grad(coef)
+        return val + self.penalty.value(coef), g
+
+    def hessp(self, x, v):
+        """Hessian of datafit + smooth penalty at ``x`` times ``v``."""
+        self._require_smooth("hessp")
+        coef, b = self.split(v)
+        dz = np.asarray(self.X @ coef) + b
+        hz = self.datafit.hess_z(self.y, self.linear_predictor(x), self.s, dz)
+        out = self._back(hz)
+        out[: self.n_coef] += self.penalty.l2_weight * v[: self.n_coef]
+        return out
+
+    # -- constants --------------------------------------------------------------------------------
+    def lipschitz(self) -> float:
+        r"""Lipschitz constant of the datafit gradient: :math:`c\,\lambda_{\max}(A^\top S A)`, ``A = [X, 1]``."""
+        if self._lipschitz is None:
+            self._lipschitz = self.datafit.curvature * self._max_eig_gram()
+        return self._lipschitz
+
+    def _max_eig_gram(self) -> float:
+        X, s = self.X, self.s
+        p = self.n_features
+        if not sp.issparse(X) and p <= 1000:
+            A = X if not self.fit_intercept else np.column_stack([X, np.ones(X.shape[0])])
+            gram = A.T @ (A * s[:, None])
+            return float(np.linalg.eigvalsh(gram)[-1])
+        size = p + int(self.fit_intercept)
+
+        def matvec(v):
+            v = np.ravel(v)
+            z = X @ v[:p] + (v[p] if self.fit_intercept else 0.0)
+            sz = s * np.asarray(z).ravel()
+            out = np.asarray(X.T @ sz).ravel()
+            return np.concatenate([out, [sz.sum()]]) if self.fit_intercept else out
+
+        op = LinearOperator((size, size), matvec=matvec, dtype=float)
+        top = eigsh(op, k=1, which="LA", tol=1e-6, return_eigenvectors=False)[0]
+        return float(top) * (1.0 + 1e-6)
+
+    def coordinate_lipschitz(self) -> np.ndarray:
+        """Per-coordinate Lipschitz constants of the datafit gradient (features, then intercepts)."""
+        if sp.issparse(self.X):
+            sq = np.asarray(self.X.multiply(self.X).T @ self.s).ravel()
+        else:
+            sq = (self.X * self.X).T @ self.s
+        lip = self.datafit.curvature * np.repeat(sq, self.n_outputs)
+        if self.fit_intercept:
+            lip = np.concatenate([lip, np.full(self.n_outputs, self.datafit.curvature)])
+        return lip
+
+    def minibatch_value_and_grad(self, x: np.ndarray, rows: np.ndarray) -> tuple[float, np.ndarray]:
+        r"""Unbiased estimate of the datafit value and gradient from the rows ``rows``.
+
+        The weights of the chosen rows are rescaled by ``n / len(rows)``, so that the expectation
+        over uniformly drawn rows is the full datafit value and gradient.
+        """
+        rows = np.asarray(rows)
+        Xb = self.X_csr[rows]
+        coef, b = self.split(x)
+        z = np.asarray(Xb @ coef) + b
+        s = self.s[rows] * (self.n_samples / rows.shape[0])
+        val, d = self.datafit.value_and_derivative(self.y[rows], z, s)
+        g = np.asarray(Xb.T @ d).ravel()
+        if self.fit_intercept:
+            g = np.concatenate([g, np.atleast_1d(d.sum(axis=0))])
+        return val, g
+
+    def optimal_intercept(self, x: np.ndarray) -> np.ndarray | float:
+        """Intercept(s) minimizing the objective for the coefficients of ``x`` held fixed."""
+        if not self.fit_intercept:
+            return self.split(x)[1]
+        coef, b = self.split(x)
+        z0 = np.asarray(self.X @ coef)
+        return self.datafit.optimal_intercept(self.y, z0, self.s, b)
+
+    def alpha_max(self, l1_ratio: float = 1.0) -> float:
+        r"""Smallest ``alpha`` for which the (elastic-net) solution has all coefficients zero.
+
+        .. math:: \alpha_{\max} = \frac{\|X^\top \nabla F(b^\star)\|_\infty}{\rho},
+
+        with :math:`b^\star` the best intercept for ``w = 0``.
+        """
+        if not 0.0 < l1_ratio <= 1.0:
+            raise ValueError(f"l1_ratio must be in (0, 1] for alpha_max, got {l1_ratio}.")
+        x0 = np.zeros(self.size)
+        if self.fit_intercept:
+            x0[self.n_coef :] = self.optimal_intercept(x0)
+        coef, b = self.split(x0)
+        z = np.zeros((self.n_samples, self.n_outputs)).squeeze() + b
+        _, d = self.datafit.value_and_derivative(self.y, z, self.s)
+        return float(np.max(np.abs(self.X.T @ d))) / l1_ratio
+
+    # -- certificate ---------------------------------------------------------------------------
+    def certificate(self, x, grad=None):
+        r"""Duality gap for squared/logistic with an elastic-net-family penalty, else subgradient norm.
+
+        The gap is :math:`P(w, b) - D(c\,u)` with :math:`u = -\nabla F(Xw + b^\star)`, where
+        :math:`b^\star` is the best intercept for ``w`` (so that :math:`\sum_i u_i = 0`, the dual
+        constraint of an unpenalized intercept) and :math:`c \le 1` rescales ``u`` into the dual
+        domain of an L1 penalty. It bounds the suboptimality :math:`P(w, b) - P^\star` from above.
+        Otherwise the certificate is :math:`\|\mathrm{dist}(-\nabla f(x), \partial g(x))\|_2`.
+        """
+        if self.certificate_kind == "duality_gap":
+            return self.duality_gap(x)
+        if grad is not None and not self.features:
+            return float(np.linalg.norm(grad))
+        _, grad = self.smooth_value_and_grad(x)
+        dist = np.abs(grad)
+        dist[: self.n_coef] = self.penalty.subdiff_distance(x[: self.n_coef], grad[: self.n_coef])
+        return float(np.linalg.norm(dist))
+
+    def duality_gap(self, x: np.ndarray) -> float:
+        """Duality gap at ``x`` (see :meth:`certificate`)."""
+        if not (self.datafit.has_dual and isinstance(self.penalty, ElasticNet) and self.penalty.has_dual):
+            raise ValueError(
+                f"No dual is implemented for {self.datafit!r} with {self.penalty!r}; "
+                "use certificate() for the subgradient norm."
+            )
+        coef, b = self.split(x)
+        primal = self.datafit.value(self.y, self.linear_predictor(x), self.s) + self.penalty.value(coef)
+        z0 = np.asarray(self.X @ coef)
+        if self.fit_intercept:
+            self._b_hint = self.datafit.optimal_intercept(self.y, z0, self.s, b)
+            z = z0 + self._b_hint
+        else:
+            z = z0
+        _, d = self.datafit.value_and_derivative(self.y, z, self.s)
+        v = -np.asarray(self.X.T @ d)
+        c = self.penalty.dual_scale(v)
+        dual = self.datafit.dual_value(self.y, z, self.s, c) - self.penalty.conjugate(c * v)
+        return max(primal - dual, 0.0)
