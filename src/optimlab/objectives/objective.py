@@ -26,7 +26,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 from optimlab._validation import check_sample_weight, check_X
 from optimlab.objectives.datafits import Datafit, Logistic, Squared, make_datafit
-from optimlab.objectives.penalties import ElasticNet, NoPenalty, Penalty, make_penalty
+from optimlab.objectives.penalties import Bounds, ElasticNet, NoPenalty, Penalty, make_penalty
 
 __all__ = ["BaseObjective", "Objective"]
 
@@ -81,6 +81,14 @@ class BaseObjective:
 
     def lipschitz(self) -> float | None:
         """A Lipschitz constant of the gradient of ``f``, or None when unknown."""
+        return None
+
+    def box(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Lower and upper bounds on every variable when the objective has a box, else None."""
+        bounds = getattr(self, "bounds", None)
+        if isinstance(bounds, Bounds) and bounds.finite:
+            return (np.broadcast_to(bounds.lb, (self.size,)).copy(),
+                    np.broadcast_to(bounds.ub, (self.size,)).copy())
         return None
 
     # -- derived --------------------------------------------------------------------------
@@ -236,6 +244,15 @@ class Objective(BaseObjective):
         if self._csr is None:
             self._csr = self.X.tocsr() if sp.issparse(self.X) else np.ascontiguousarray(self.X)
         return self._csr
+
+    def box(self):
+        """Bounds on every variable from a :class:`Bounds` penalty (intercepts are free), else None."""
+        if not isinstance(self.penalty, Bounds):
+            return None
+        free = np.full(self.size - self.n_coef, np.inf)
+        lb = np.concatenate([np.broadcast_to(self.penalty.lb, (self.n_coef,)), -free])
+        ub = np.concatenate([np.broadcast_to(self.penalty.ub, (self.n_coef,)), free])
+        return lb, ub
 
     # -- linear algebra ------------------------------------------------------------------------
     def linear_predictor(self, x: np.ndarray) -> np.ndarray:

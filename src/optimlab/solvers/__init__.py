@@ -7,7 +7,9 @@ from optimlab.solvers._registry import (
     solve,
     solvers_for,
 )
+from optimlab.solvers.newton import newton
 from optimlab.solvers.proximal import fista, ista
+from optimlab.solvers.quasi_newton import lbfgs
 
 __all__ = [
     "SolverSpec",
@@ -15,6 +17,8 @@ __all__ = [
     "fista",
     "get_solver",
     "ista",
+    "lbfgs",
+    "newton",
     "solve",
     "solvers_for",
 ]

@@ -113,6 +113,11 @@ class Monitor:
         self.status = Status.NUMERICAL
         self.detail = detail
 
+    def stall(self, detail: str) -> None:
+        """Mark the run as stopped without progress (e.g. the line search is at machine precision)."""
+        self.status = Status.NOT_CERTIFIED
+        self.detail = detail
+
     def _result(self, status: int, message: str) -> Result:
         return Result(
             x=self._x,
