@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -14,6 +16,16 @@ from optimlab.objectives.objective import BaseObjective
 from optimlab.result import STATUS_MESSAGES, History, Result, Status
 
 __all__ = ["Monitor"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _caller_stacklevel() -> int:
+    """Stack level of the first frame outside optimlab, so warnings point at the user's code."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class Monitor:
@@ -155,6 +167,6 @@ class Monitor:
                 f"{self.solver} stopped with certificate {result.certificate:.3e} > tol={self.tol:.1e} "
                 f"after {result.n_iter} iterations: {message}",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=_caller_stacklevel(),
             )
         return result

@@ -139,13 +139,17 @@ def check_compatible(spec: SolverSpec, objective: BaseObjective) -> None:
 
 
 def initial_point(objective: BaseObjective, x0) -> np.ndarray:
-    """A float64 copy of ``x0`` (default: the objective's), checked for size and finiteness."""
+    """A float64 copy of ``x0`` (default: the objective's), checked, and projected into the box if any."""
     if x0 is None:
-        return objective.default_x0()
-    x = check_finite_array(x0, "x0", ndim=1).copy()
-    if x.shape[0] != objective.size:
-        raise ValueError(f"x0 has {x.shape[0]} entries but the objective has {objective.size} variables.")
-    return x
+        x = objective.default_x0()
+    else:
+        x = check_finite_array(x0, "x0", ndim=1).copy()
+        if x.shape[0] != objective.size:
+            raise ValueError(
+                f"x0 has {x.shape[0]} entries but the objective has {objective.size} variables."
+            )
+    box = objective.box()
+    return x if box is None else np.clip(x, *box)
 
 
 def solve(objective: BaseObjective, solver: str, x0=None, **options) -> Result:

@@ -62,7 +62,7 @@ def _run(objective, x0, *, accelerated, name, tol, max_iter, time_limit, callbac
          restart):
     mon = Monitor(objective, name, tol=tol, max_iter=max_iter, time_limit=time_limit,
                   callback=callback)
-    x = objective.prox(initial_point(objective, x0), 1.0)
+    x = initial_point(objective, x0)
     if mon.check(x, advance=False):
         return mon.finish()
     fy, gy = objective.smooth_value_and_grad(x)
@@ -112,7 +112,7 @@ def ista(
     objective : BaseObjective
         Needs the gradient of its smooth part and a prox; handles L1/elastic-net and bounds.
     x0 : array-like, optional
-        Starting point (projected by the prox first).
+        Starting point (projected into the box, if there is one).
     tol : float
         Stop when the certificate (duality gap or subgradient norm) is at or under ``tol``.
     max_iter : int

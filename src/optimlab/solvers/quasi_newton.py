@@ -94,8 +94,6 @@ def lbfgs(
                   callback=callback)
     box = objective.box()
     x = initial_point(objective, x0)
-    if box is not None:
-        x = np.clip(x, *box)
     cache = _GradCache(objective, box is not None)
     f, g = cache(x)
     if mon.check(x, fun=f, grad=None if box is not None else g, advance=False):

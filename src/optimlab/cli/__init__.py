@@ -1,0 +1,1 @@
+"""The ``optimlab`` command line (typer); one module per subcommand."""

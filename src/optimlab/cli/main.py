@@ -1,0 +1,28 @@
+"""Entry point of the ``optimlab`` command."""
+
+import typer
+
+from optimlab import __version__
+from optimlab.cli import solvers as solvers_cmd
+
+app = typer.Typer(
+    name="optimlab",
+    help="Optimization for machine learning, with certificates of optimality.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("solvers")(solvers_cmd.main)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"optimlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Optimization for machine learning, with certificates of optimality."""
