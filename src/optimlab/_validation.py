@@ -68,8 +68,8 @@ def check_finite_array(a, name: str, *, ndim: int | tuple[int, ...] | None = Non
     """Convert to a float64 array and check it is numeric and finite."""
     try:
         arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numeric, got an array-like that cannot be read as numbers.")
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be numeric, got an array-like that cannot be read as numbers.") from err
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:

@@ -64,7 +64,8 @@ def test_matches_fista(datafit, penalty, shape, layout, fit_intercept):
 
 def test_lasso_and_elastic_net_match_sklearn():
     X, y = make_data("squared", "n>p", seed=1)
-    for sk, pen in [(Lasso(alpha=0.02), L1(0.02)), (SkElasticNet(alpha=0.03, l1_ratio=0.3), ElasticNet(0.03, 0.3))]:
+    cases = [(Lasso(alpha=0.02), L1(0.02)), (SkElasticNet(alpha=0.03, l1_ratio=0.3), ElasticNet(0.03, 0.3))]
+    for sk, pen in cases:
         sk.set_params(tol=1e-12, max_iter=100_000).fit(X, y)
         obj = Objective(X, y, penalty=pen)
         res = solve(obj, "cd", tol=1e-12, max_iter=10_000)
@@ -107,7 +108,8 @@ def test_sample_weights_equal_duplicated_rows(datafit, layout):
 
 def test_large_alpha_gives_zero_coefficients_and_best_intercept():
     X, y = make_data("logistic", "p>n", seed=4)
-    obj = Objective(X, y, datafit="logistic", penalty=L1(1.01 * Objective(X, y, datafit="logistic").alpha_max()))
+    alpha_max = Objective(X, y, datafit="logistic").alpha_max()
+    obj = Objective(X, y, datafit="logistic", penalty=L1(1.01 * alpha_max))
     res = coordinate_descent(obj, tol=1e-10)
     assert res.success
     coef, b = obj.split(res.x)
@@ -142,7 +144,7 @@ def test_max_iter_too_small_warns():
 def test_unsupported_problem_names_solvers_that_can(objective):
     X, y = make_data("squared", "n>p")
     obj = objective(X, y)
-    with pytest.raises(UnsupportedProblemError, match="Solvers that can:.*fista"):
+    with pytest.raises(UnsupportedProblemError, match=r"Solvers that can:.*fista"):
         coordinate_descent(obj)
     with pytest.raises(UnsupportedProblemError, match="'cd'"):
         solve(obj, "cd")

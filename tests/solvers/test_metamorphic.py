@@ -9,7 +9,7 @@
 import numpy as np
 import pytest
 
-import optimlab.solvers  # noqa: F401 - registers every solver
+import optimlab.solvers
 from optimlab.objectives import L1, L2, ElasticNet, Objective
 from optimlab.solvers import solve, solvers_for
 

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-import optimlab.solvers  # noqa: F401 - registers every solver
+import optimlab.solvers
 from optimlab import ConvergenceWarning, Result, Status, UnsupportedProblemError
 from optimlab.objectives import L1, L2, Bounds, Objective
 from optimlab.solvers import available_solvers, solve, solvers_for
@@ -81,7 +81,7 @@ def test_callback_is_called_once_per_iteration_and_can_stop(ridge, solver):
             raise StopIteration
 
     res = solve(ridge, solver, tol=1e-14, callback=callback)
-    assert seen == [0, 1, 2]
+    assert seen == [1, 2]
     assert res.status == Status.CALLBACK and not res.success and res.n_iter == 2
 
 
@@ -124,5 +124,5 @@ def test_bad_solver_arguments(ridge, kwargs, error, match):
 
 
 def test_objective_that_is_not_an_objective():
-    with pytest.raises(TypeError, match="optimlab.minimize"):
+    with pytest.raises(TypeError, match=r"optimlab\.minimize"):
         optimlab.solvers.fista(lambda x: x)

@@ -1,6 +1,7 @@
 """Objectives: datafits, penalties, and the objectives that solvers minimize."""
 
 from optimlab.objectives.datafits import Datafit, Logistic, Multinomial, Squared
+from optimlab.objectives.function import FunctionObjective
 from optimlab.objectives.objective import BaseObjective, Objective
 from optimlab.objectives.penalties import L1, L2, Bounds, ElasticNet, NoPenalty, Penalty
 
@@ -11,6 +12,7 @@ __all__ = [
     "Bounds",
     "Datafit",
     "ElasticNet",
+    "FunctionObjective",
     "Logistic",
     "Multinomial",
     "NoPenalty",

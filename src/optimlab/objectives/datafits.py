@@ -60,10 +60,7 @@ class Datafit:
 
 
 def _check_finite_1d(y) -> np.ndarray:
-    try:
-        arr = np.asarray(y)
-    except (TypeError, ValueError):  # pragma: no cover - numpy accepts almost anything
-        raise TypeError("y must be array-like.")
+    arr = np.asarray(y)
     if arr.ndim != 1:
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr.ravel()

@@ -312,7 +312,11 @@ class Objective(BaseObjective):
 
     # -- constants --------------------------------------------------------------------------------
     def lipschitz(self) -> float:
-        r"""Lipschitz constant of the datafit gradient: :math:`c\,\lambda_{\max}(A^\top S A)`, ``A = [X, 1]``."""
+        r"""Lipschitz constant of the datafit gradient.
+
+        :math:`c\,\lambda_{\max}(A^\top S A)` with ``A = [X, 1]``, ``S = diag(s)`` and ``c`` the
+        datafit's curvature bound.
+        """
         if self._lipschitz is None:
             self._lipschitz = self.datafit.curvature * self._max_eig_gram()
         return self._lipschitz
@@ -385,7 +389,7 @@ class Objective(BaseObjective):
         x0 = np.zeros(self.size)
         if self.fit_intercept:
             x0[self.n_coef :] = self.optimal_intercept(x0)
-        coef, b = self.split(x0)
+        _, b = self.split(x0)
         z = np.zeros((self.n_samples, self.n_outputs)).squeeze() + b
         _, d = self.datafit.value_and_derivative(self.y, z, self.s)
         return float(np.max(np.abs(self.X.T @ d))) / l1_ratio

@@ -112,7 +112,8 @@ class ElasticNet(Penalty):
         r"""Fenchel conjugate :math:`g^*(v)` (``inf`` outside its domain)."""
         if self.l2_weight > 0.0:
             excess = np.maximum(np.abs(v) - self.l1_weight, 0.0)
-            return float(np.vdot(excess, excess) / (2.0 * self.l2_weight))
+            with np.errstate(over="ignore"):  # a diverging iterate gives inf, and so a gap of inf
+                return float(np.vdot(excess, excess) / (2.0 * self.l2_weight))
         if np.max(np.abs(v), initial=0.0) <= self.l1_weight * (1.0 + 1e-12):
             return 0.0
         return np.inf

@@ -7,11 +7,20 @@ from optimlab.solvers._registry import (
     solve,
     solvers_for,
 )
+from optimlab.solvers.first_order import adagrad, adam, adamw, gd, momentum, nesterov, rmsprop, sgd
 from optimlab.solvers.newton import newton
 from optimlab.solvers.proximal import fista, ista
 from optimlab.solvers.quasi_newton import lbfgs
 
 __all__ = [
+    "adagrad",
+    "adam",
+    "adamw",
+    "gd",
+    "momentum",
+    "nesterov",
+    "rmsprop",
+    "sgd",
     "SolverSpec",
     "available_solvers",
     "fista",

@@ -106,7 +106,7 @@ class Monitor:
         if self._cert <= self.tol:
             self.status = Status.CONVERGED
             return True
-        if self.callback is not None:
+        if self.callback is not None and advance:
             try:
                 self.callback(self._result(Status.MAX_ITER, "running"))
             except StopIteration:

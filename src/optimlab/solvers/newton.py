@@ -111,7 +111,8 @@ def newton(
             if t < 1e-12:
                 break
         if t < 1e-12:
-            mon.stall("the line search could not decrease the objective; floating-point precision may be reached")
+            mon.stall("the line search could not decrease the objective; "
+                      "floating-point precision may be reached")
             break
         x = x_new
         f, g = objective.value_and_grad(x)

@@ -20,7 +20,7 @@ import scipy.optimize
 
 from optimlab._validation import check_int
 from optimlab.objectives.objective import BaseObjective
-from optimlab.result import Result, Status
+from optimlab.result import Result
 from optimlab.solvers._monitor import Monitor
 from optimlab.solvers._registry import initial_point, register
 

@@ -4,13 +4,11 @@ A schedule is a function of the iteration index ``t = 0, 1, 2, ...`` (an *epoch*
 stochastic solvers, so the rate is constant within a pass over the data), built by name with
 :func:`make_schedule`. With :math:`\eta_0` the base ``learning_rate`` and :math:`T` = ``n_steps``:
 
-=====================  ======================================================================
-``"constant"``         :math:`\eta_t = \eta_0`
-``"inverse_scaling"``  :math:`\eta_t = \eta_0 / (1 + \text{decay}\, t)^{\text{power}}`
-``"step"``             :math:`\eta_t = \eta_0\, \gamma^{\lfloor t / \text{step\_size} \rfloor}`
-``"cosine"``           :math:`\eta_t = \eta_0 \big(m + (1 - m)\tfrac{1}{2}(1 + \cos(\pi \min(t, T) / T))\big)`,
-                       :math:`m` = ``min_fraction``
-=====================  ======================================================================
+* ``"constant"``: :math:`\eta_t = \eta_0`;
+* ``"inverse_scaling"``: :math:`\eta_t = \eta_0 / (1 + \text{decay}\, t)^{\text{power}}`;
+* ``"step"``: :math:`\eta_t = \eta_0\, \gamma^{\lfloor t / \text{step\_size} \rfloor}`;
+* ``"cosine"``: :math:`\eta_t = \eta_0 \big(m + (1 - m)\tfrac{1}{2}(1 + \cos(\pi \min(t, T) / T))\big)`
+  with :math:`m` = ``min_fraction``.
 
 References
 ----------
