@@ -32,7 +32,6 @@ decreasing; the result then says ``success=False`` with the certificate that sho
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 import time
@@ -58,7 +57,6 @@ SCIPY_METHODS = (
     "SLSQP", "trust-constr", "dogleg", "trust-ncg", "trust-exact", "trust-krylov",
 )
 _CANONICAL = {m.lower(): m for m in SCIPY_METHODS}
-_SOLVER_MODULES = ("first_order", "proximal", "quasi_newton", "newton", "coordinate", "variance_reduced")
 
 _DERIVATIVE_FREE = {"nelder-mead", "powell", "cobyla", "cobyqa"}
 _BOUNDS = {"nelder-mead", "powell", "l-bfgs-b", "tnc", "cobyla", "cobyqa", "slsqp", "trust-constr"}
@@ -110,17 +108,6 @@ class _Halt(Exception):
 def _describe(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _load_solvers() -> dict:
-    for module in _SOLVER_MODULES:
-        name = f"optimlab.solvers.{module}"
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return _registry.available_solvers()
 
 
 def _unknown_method(method, ours) -> ValueError:
@@ -555,7 +542,7 @@ def minimize(fun, x0, args=(), *, method=None, jac=None, hess=None, hessp=None, 
         raise TypeError(f"callback must be callable, got {_describe(callback)}.")
     if method is not None and not isinstance(method, str):
         raise TypeError(f"method must be a string or None, got {_describe(method)}.")
-    registered = _load_solvers()
+    registered = _registry.available_solvers()
     meth = None if method is None else method.lower()
     if meth is not None and meth not in _CANONICAL and meth not in registered:
         raise _unknown_method(method, registered)
