@@ -13,7 +13,7 @@ from sklearn.linear_model import Lasso, LogisticRegression
 from optimlab.exceptions import ConvergenceWarning, UnsupportedProblemError
 from optimlab.objectives import L1, L2, Bounds, ElasticNet, Objective
 from optimlab.solvers import solve
-from optimlab.solvers.coordinate import coordinate_descent
+from optimlab.solvers.coordinate import cd
 from optimlab.solvers.proximal import fista
 from optimlab.solvers.variance_reduced import saga  # noqa: F401 - registers "saga" for the error message
 
@@ -53,7 +53,7 @@ def test_matches_fista(datafit, penalty, shape, layout, fit_intercept):
         X = sp.csc_matrix(X) if layout == "csc" else sp.csr_matrix(X)
     obj = Objective(X, y, datafit=datafit, penalty=PENALTIES[penalty](), fit_intercept=fit_intercept)
     tol = 1e-9
-    res = coordinate_descent(obj, tol=tol, max_iter=20_000)
+    res = cd(obj, tol=tol, max_iter=20_000)
     assert res.success and res.certificate <= tol
     assert res.solver == "cd" and res.certificate_kind == "duality_gap"
     assert len(res.history.fun) == res.n_iter + 1
@@ -81,7 +81,7 @@ def test_logistic_l2_matches_sklearn():
     C = 2.0
     sk = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
     obj = Objective(X, y, datafit="logistic", penalty=L2(1.0 / (C * X.shape[0])))
-    res = coordinate_descent(obj, tol=1e-12, max_iter=50_000)
+    res = cd(obj, tol=1e-12, max_iter=50_000)
     assert res.success
     ref = obj.value(np.r_[sk.coef_.ravel(), sk.intercept_])
     assert (res.fun - ref) / ref <= 1e-9
@@ -99,8 +99,8 @@ def test_sample_weights_equal_duplicated_rows(datafit, layout):
     pen = ElasticNet(0.02, 0.7)
     weighted = Objective(X, y, datafit=datafit, penalty=pen, sample_weight=counts.astype(float))
     duplicated = Objective(Xd, yd, datafit=datafit, penalty=pen)
-    r1 = coordinate_descent(weighted, tol=1e-12, max_iter=20_000)
-    r2 = coordinate_descent(duplicated, tol=1e-12, max_iter=20_000)
+    r1 = cd(weighted, tol=1e-12, max_iter=20_000)
+    r2 = cd(duplicated, tol=1e-12, max_iter=20_000)
     assert r1.success and r2.success
     assert r1.fun == pytest.approx(r2.fun, rel=1e-9)
     np.testing.assert_allclose(r1.x, r2.x, atol=1e-5)
@@ -110,7 +110,7 @@ def test_large_alpha_gives_zero_coefficients_and_best_intercept():
     X, y = make_data("logistic", "p>n", seed=4)
     alpha_max = Objective(X, y, datafit="logistic").alpha_max()
     obj = Objective(X, y, datafit="logistic", penalty=L1(1.01 * alpha_max))
-    res = coordinate_descent(obj, tol=1e-10)
+    res = cd(obj, tol=1e-10)
     assert res.success
     coef, b = obj.split(res.x)
     assert np.all(coef == 0.0)
@@ -120,8 +120,8 @@ def test_large_alpha_gives_zero_coefficients_and_best_intercept():
 def test_warm_start_at_the_solution_stops_at_once():
     X, y = make_data("squared", "n>p")
     obj = Objective(X, y, penalty=L1(0.02))
-    res = coordinate_descent(obj, tol=1e-10)
-    again = coordinate_descent(obj, res.x, tol=1e-10)
+    res = cd(obj, tol=1e-10)
+    again = cd(obj, res.x, tol=1e-10)
     assert again.n_iter == 0 and again.success
 
 
@@ -129,7 +129,7 @@ def test_max_iter_too_small_warns():
     X, y = make_data("logistic", "p>n")
     obj = Objective(X, y, datafit="logistic", penalty=L1(0.005))
     with pytest.warns(ConvergenceWarning, match="cd stopped"):
-        res = coordinate_descent(obj, tol=1e-14, max_iter=2)
+        res = cd(obj, tol=1e-14, max_iter=2)
     assert not res.success and res.n_iter == 2
 
 
@@ -145,6 +145,6 @@ def test_unsupported_problem_names_solvers_that_can(objective):
     X, y = make_data("squared", "n>p")
     obj = objective(X, y)
     with pytest.raises(UnsupportedProblemError, match=r"Solvers that can:.*fista"):
-        coordinate_descent(obj)
+        cd(obj)
     with pytest.raises(UnsupportedProblemError, match="'cd'"):
         solve(obj, "cd")
