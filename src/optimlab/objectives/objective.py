@@ -386,13 +386,28 @@ class Objective(BaseObjective):
         """
         if not 0.0 < l1_ratio <= 1.0:
             raise ValueError(f"l1_ratio must be in (0, 1] for alpha_max, got {l1_ratio}.")
-        x0 = np.zeros(self.size)
-        if self.fit_intercept:
-            x0[self.n_coef :] = self.optimal_intercept(x0)
-        _, b = self.split(x0)
+        _, b = self.split(self.null_point())
         z = np.zeros((self.n_samples, self.n_outputs)).squeeze() + b
         _, d = self.datafit.value_and_derivative(self.y, z, self.s)
         return float(np.max(np.abs(self.X.T @ d))) / l1_ratio
+
+    def null_point(self) -> np.ndarray:
+        """The null model: zero coefficients and the best intercept(s) for them."""
+        x0 = np.zeros(self.size)
+        if self.fit_intercept:
+            x0[self.n_coef :] = self.optimal_intercept(x0)
+        return x0
+
+    def certificate_scale(self) -> float:
+        r"""Scale that turns a relative tolerance into an absolute one for :meth:`certificate`.
+
+        The objective at the null model (duality gaps are in objective units), or the certificate
+        there (gradient norms), so that ``certificate <= tol * certificate_scale()`` means the
+        same for every dataset size and unit, like scikit-learn's ``tol``.
+        """
+        x0 = self.null_point()
+        scale = self.value(x0) if self.certificate_kind == "duality_gap" else self.certificate(x0)
+        return max(float(scale), np.finfo(float).tiny)
 
     # -- certificate ---------------------------------------------------------------------------
     def certificate(self, x, grad=None):
