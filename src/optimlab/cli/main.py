@@ -3,6 +3,7 @@
 import typer
 
 from optimlab import __version__
+from optimlab.cli import compare as compare_cmd
 from optimlab.cli import solvers as solvers_cmd
 
 app = typer.Typer(
@@ -12,6 +13,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("solvers")(solvers_cmd.main)
+app.command("compare")(compare_cmd.main)
 
 
 def _version(value: bool) -> None:
