@@ -1,4 +1,4 @@
-r"""Cyclic coordinate descent for GLMs with elastic-net-family penalties.
+r"""Working-set coordinate descent for GLMs with elastic-net-family penalties.
 
 Minimizes
 
@@ -7,36 +7,53 @@ Minimizes
     P(w, b) = \sum_i s_i\, \ell(y_i, x_i^\top w + b)
               + \lambda_1 \|w\|_1 + \frac{\lambda_2}{2} \|w\|_2^2
 
-for the squared and logistic losses.
+for the squared and logistic losses, in the manner of celer [2]_ and skglm [3]_: an outer loop
+that certifies the full problem and an inner solver that only sees a small *working set* of
+features.
 
-**Squared loss**: cyclic coordinate descent. Coordinate ``j`` takes the exact minimizing step
+**Outer iteration** (one :class:`~optimlab.solvers._monitor.Monitor` check each). From the full
+gradient :math:`\nabla F` at ``(w, b*)`` (``b*`` the best intercept for ``w``):
+
+1. the duality gap of the full problem (the certificate, the same as
+   :meth:`~optimlab.objectives.Objective.duality_gap`);
+2. gap-safe screening [4]_: with :math:`\theta = -c\nabla F` the rescaled dual point and
+   :math:`L_j` the coordinate Lipschitz constants, feature ``j`` is zero at the optimum when
+   :math:`|x_j^\top\theta| + \sqrt{2\,\mathrm{gap}\,L_j} < \lambda_1`, and leaves the problem for
+   good (the dual of an ``L``-smooth loss is ``1/L``-strongly concave);
+3. the working set: the non-zero coefficients plus the features that violate the optimality
+   conditions most (distance of :math:`-\nabla_j F` to the subdifferential), at least ``p0`` and
+   twice the support, as skglm;
+4. the subproblem on the working set is solved to ``0.3`` times the largest violation of the
+   full problem.
+
+**Squared loss subproblem**: cyclic coordinate descent with exact steps
 
 .. math::
 
     w_j \leftarrow \frac{S_{\lambda_1 / L_j}\big(w_j - \nabla_j F(w, b) / L_j\big)}{1 + \lambda_2 / L_j},
-    \qquad L_j = \sum_i s_i X_{ij}^2, \quad S_\tau(u) = \operatorname{sign}(u) \max(|u| - \tau, 0),
+    \qquad L_j = \sum_i s_i X_{ij}^2,
 
-and the intercept is one more (unpenalized, exactly minimized) coordinate. One iteration is one
-pass over the features and the intercept.
+the intercept minimized exactly after each pass, and Anderson extrapolation of the iterates
+every 5 passes, kept when it lowers the objective [3]_.
 
-**Logistic loss**: proximal Newton, as glmnet [1]_ and skglm [3]_. Each iteration builds the
-quadratic model of the loss at the current linear predictor,
-:math:`\nabla F^\top X\Delta + \tfrac12 \sum_i h_i (X\Delta)_i^2` with
-:math:`h_i = s_i \sigma_i (1 - \sigma_i)`, minimizes it plus the penalty by the same cyclic
-coordinate steps (with :math:`L_j = \sum_i h_i X_{ij}^2`), and moves along the direction with a
-backtracking (Armijo) line search on the full objective. One iteration is one Newton step.
+**Logistic loss subproblem**: proximal Newton restricted to the working set, as glmnet [1]_ and
+skglm's ``ProxNewton``: the quadratic model of the loss with weights
+:math:`h_i = s_i \sigma_i (1 - \sigma_i)` is minimized by coordinate passes, followed by a
+backtracking (Armijo) line search on the objective.
 
-The linear predictor :math:`z = Xw + b` is kept up to date, so a coordinate costs one pass over
-its column (its non-zeros for sparse ``X``, read from CSC); it is recomputed exactly once per
-iteration. All-zero columns are skipped (their coefficient is 0).
+Dense ``X`` is read as Fortran-ordered columns, sparse ``X`` as CSC; all-zero columns are never
+visited (their coefficient is 0).
 
 References
 ----------
 .. [1] J. Friedman, T. Hastie and R. Tibshirani, "Regularization paths for generalized linear
    models via coordinate descent", Journal of Statistical Software 33(1), 2010.
-.. [2] S. J. Wright, "Coordinate descent algorithms", Mathematical Programming 151, 2015.
+.. [2] M. Massias, A. Gramfort and J. Salmon, "Celer: a fast solver for the Lasso with dual
+   extrapolation", ICML 2018.
 .. [3] Q. Bertrand, Q. Klopfenstein, P.-A. Bannier, G. Gidel and M. Massias, "Beyond L1: faster
    and better sparse models with skglm", NeurIPS 2022.
+.. [4] E. Ndiaye, O. Fercoq, A. Gramfort and J. Salmon, "Gap safe screening rules for sparsity
+   enforcing penalties", JMLR 18, 2017.
 """
 
 from __future__ import annotations
@@ -50,17 +67,170 @@ from optimlab.solvers import _kernels
 from optimlab.solvers._monitor import Monitor
 from optimlab.solvers._registry import initial_point, register
 
-__all__ = ["cd"]
+__all__ = ["CDData", "cd", "cd_run"]
 
-#: Inner coordinate passes of a proximal Newton step, and their relative stopping threshold
-#: (on the largest Hessian-weighted squared change of a pass, relative to the first pass);
-#: a loose cap made a9a (correlated one-hot columns) 2x slower through extra Newton steps.
+#: Smallest working set, and the ratio of the inner tolerance to the full problem's largest
+#: optimality violation (skglm's and celer's choices).
+_P0 = 10
+_INNER_RATIO = 0.3
+#: Iterates combined by Anderson extrapolation (skglm's K); 0 turns it off.
+_ANDERSON = 5
+#: Caps of one subproblem solve: CD passes (squared), Newton steps and their inner passes
+#: (logistic). The inner relative threshold of a Newton direction is on the largest
+#: Hessian-weighted squared change of a pass relative to the first pass.
+_MAX_EPOCHS = 10_000
+_MAX_NEWTON = 50
 _MAX_INNER = 100
 _INNER_TOL = 1e-4
 
 
+class CDData:
+    """What coordinate descent reads from an objective's data, computed once.
+
+    The layout of ``X`` for the kernels and the coordinate Lipschitz constants depend on
+    ``X``, ``y``, the weights and the datafit only, so a regularization path computes them once
+    and shares them between the fits of every ``alpha``. The full gradient at the last solution
+    does not depend on the penalty either: it is kept, so that the next fit of a path, started
+    from that solution, does not compute it again.
+    """
+
+    def __init__(self, objective: Objective) -> None:
+        X = objective.X_csc
+        if sp.issparse(X):
+            self.layout = (np.zeros((2, 2), order="F"), X.data, X.indices, X.indptr, True)
+        else:
+            empty = np.zeros(1, dtype=np.int32)
+            self.layout = (X, np.zeros(1), empty, empty, False)
+        self.lip = objective.coordinate_lipschitz()[: objective.n_features]
+        self.all_columns = np.arange(objective.n_features, dtype=np.int64)
+        self.squared = _kernels.datafit_code(objective.datafit) == _kernels.SQUARED
+        self.last: tuple[np.ndarray, np.ndarray, float] | None = None
+
+    def datafit(self, objective: Objective, z) -> tuple[float, np.ndarray]:
+        """Datafit value and derivative in ``z`` (compiled for the logistic loss)."""
+        if self.squared:
+            return objective.datafit.value_and_derivative(objective.y, z, objective.s)
+        d = np.empty_like(z)
+        return _kernels.logistic_value_and_derivative(objective.y, objective.s, z, d), d
+
+    def gradient(self, objective: Objective, w, b: float, z0, cols=None):
+        """``(grad, b*)``: the datafit gradient in ``w`` at ``(w, b*)``, on ``cols`` (others 0).
+
+        ``b*`` is the best intercept for ``w`` (``b`` without an intercept); ``z0 = X w``.
+        """
+        y, s = objective.y, objective.s
+        b_star = b
+        if objective.fit_intercept:
+            b_star = (objective.datafit.optimal_intercept(y, z0, s, b) if self.squared
+                      else _kernels.logistic_intercept(y, s, z0, b))
+        _, d = self.datafit(objective, z0 + b_star)
+        grad = np.zeros(objective.n_features)
+        _kernels.gradient_columns(*self.layout, d, self.all_columns if cols is None else cols, grad)
+        objective.n_fev += 1
+        return grad, b_star
+
+
+def _gap(objective: Objective, data: CDData, w, b: float, z0, grad, b_star: float):
+    """Primal value at ``(w, b)``, duality gap and dual scale, as :meth:`Objective.duality_gap`."""
+    penalty = objective.penalty
+    primal = data.datafit(objective, z0 + b)[0] + penalty.value(w)
+    c = penalty.dual_scale(grad)
+    y, s = objective.y, objective.s
+    dual = (objective.datafit.dual_value(y, z0 + b_star, s, c) if data.squared
+            else _kernels.logistic_dual_value(y, s, z0 + b_star, c))
+    dual -= penalty.conjugate(c * grad)
+    return primal, max(primal - dual, 0.0), c
+
+
+def cd_run(
+    objective: Objective,
+    x0=None,
+    *,
+    tol: float,
+    max_iter: int,
+    time_limit: float | None = None,
+    callback=None,
+    data: CDData | None = None,
+    warn: bool = True,
+) -> Result:
+    """The engine behind :func:`cd`; ``data`` shares precomputed pieces between fits (paths).
+
+    Certificates: the first and the last one are the duality gap of the full problem. Between
+    them, once features are screened out, the history records the gap of the problem
+    restricted to the remaining features, which has the same optimum (screening is safe), so
+    it still bounds the suboptimality; only a full gap at or under ``tol`` ends the run.
+    """
+    mon = Monitor(objective, "cd", tol=tol, max_iter=max_iter, time_limit=time_limit, callback=callback)
+    data = CDData(objective) if data is None else data
+    x = initial_point(objective, x0)
+    p = objective.n_features
+    w = x[:p]
+    b = x[p:] if objective.fit_intercept else np.zeros(1)
+    # Coefficients of all-zero columns are optimal at 0 and never visited.
+    w[data.lip == 0.0] = 0.0
+    y, s = objective.y, objective.s
+    l1, l2 = float(objective.penalty.l1_weight), float(objective.penalty.l2_weight)
+    z0 = np.empty(objective.n_samples)
+    _kernels.linear_predictor_ws(*data.layout, w, np.flatnonzero(w), z0)
+    if data.last is not None and np.array_equal(data.last[0], x):
+        grad, b_star = data.last[1], data.last[2]
+    else:
+        grad, b_star = data.gradient(objective, w, b[0], z0)
+    primal, gap, c = _gap(objective, data, w, b[0], z0, grad, b_star)
+    full = True  # whether grad covers every feature
+    if mon.check(x, fun=primal, certificate=gap, advance=False):
+        data.last = (x.copy(), grad, b_star)
+        return mon.finish(warn=warn)
+    screened = np.zeros(p, dtype=bool)
+    while True:
+        score = objective.penalty.subdiff_distance(w, grad)
+        if l1 > 0.0:
+            screened |= c * np.abs(grad) + np.sqrt(2.0 * gap * data.lip) < l1
+            w[screened] = 0.0
+            score[screened] = 0.0
+        support = np.flatnonzero(w)
+        tol_in = _INNER_RATIO * float(np.max(score, initial=0.0))
+        score[support] = np.inf
+        ws_size = min(max(_P0, 2 * support.size), int(np.count_nonzero(score)))
+        ws = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size]) if ws_size else support
+        ws = ws.astype(np.int64)
+        if ws_size == 0:
+            # Every coefficient is optimal: only the intercept can still move.
+            if not objective.fit_intercept or b[0] == b_star:
+                mon.stall("every feature satisfies the optimality conditions to rounding")
+                break
+            b[0] = b_star
+        elif data.squared:
+            r = z0 + b[0] - y
+            _kernels.ws_cd_squared(*data.layout, y, s, w, b, r, data.lip, ws, l1, l2,
+                                   objective.fit_intercept, tol_in, _MAX_EPOCHS, _ANDERSON)
+        else:
+            if objective.fit_intercept:
+                b[0] = b_star
+            z = z0 + b[0]
+            _kernels.ws_prox_newton(*data.layout, y, s, w, b, z, ws, l1, l2, objective.fit_intercept,
+                                    tol_in, _MAX_NEWTON, _MAX_INNER, _INNER_TOL)
+        # An exact X w each outer iteration: rounding errors of the incremental updates of the
+        # kernels do not accumulate into the certificate.
+        _kernels.linear_predictor_ws(*data.layout, w, ws, z0)
+        full = not screened.any()
+        grad, b_star = data.gradient(objective, w, b[0], z0, None if full else np.flatnonzero(~screened))
+        primal, gap, c = _gap(objective, data, w, b[0], z0, grad, b_star)
+        if not full and gap <= tol:
+            full = True
+            grad, b_star = data.gradient(objective, w, b[0], z0)
+            primal, gap, c = _gap(objective, data, w, b[0], z0, grad, b_star)
+            if gap > tol:  # rounding made screening too eager: start again from every feature
+                screened[:] = False
+        if mon.check(x, fun=primal, certificate=gap):
+            break
+    if full:
+        data.last = (x.copy(), grad, b_star)
+    return mon.finish(warn=warn)
+
+
 @register("cd", requires={"coordinates"}, handles={"nonsmooth"},
-          summary="Cyclic coordinate descent (squared/logistic, elastic net), dense or sparse.")
+          summary="Working-set coordinate descent (squared/logistic, elastic net), dense or sparse.")
 def cd(
     objective: Objective,
     x0=None,
@@ -70,11 +240,10 @@ def cd(
     time_limit: float | None = None,
     callback=None,
 ) -> Result:
-    r"""Coordinate descent: cyclic for the squared loss, proximal Newton for the logistic loss.
+    r"""Working-set coordinate descent: CD for the squared loss, proximal Newton for the logistic.
 
-    One iteration is one pass over the features and the intercept (squared loss) or one
-    proximal Newton step whose direction is found by such passes (logistic loss); see the
-    module docstring.
+    One iteration is one outer iteration: the full gradient and duality gap, screening, a new
+    working set and the subproblem solved on it (see the module docstring).
 
     Parameters
     ----------
@@ -86,14 +255,14 @@ def cd(
     x0 : array-like, optional
         Starting point ``[coef, intercept]`` (warm start).
     tol : float, default 1e-6
-        Stop when the certificate (duality gap, or subgradient norm without a dual) is at or
-        under ``tol``.
+        Stop when the certificate (duality gap, or subgradient norm without a dual) of the full
+        problem is at or under ``tol``.
     max_iter : int, default 1000
-        Maximum number of iterations (epochs, or Newton steps for the logistic loss).
+        Maximum number of outer iterations.
     time_limit : float, optional
         Seconds.
     callback : callable, optional
-        ``callback(result_so_far)`` once per iteration; raise ``StopIteration`` to stop.
+        ``callback(result_so_far)`` once per outer iteration; raise ``StopIteration`` to stop.
 
     Returns
     -------
@@ -110,35 +279,4 @@ def cd(
     >>> bool(res.success)
     True
     """
-    mon = Monitor(objective, "cd", tol=tol, max_iter=max_iter, time_limit=time_limit, callback=callback)
-    x = initial_point(objective, x0)
-    if mon.check(x, advance=False):
-        return mon.finish()
-    p = objective.n_features
-    w = x[:p]
-    b = x[p:] if objective.fit_intercept else np.zeros(1)
-    lip = objective.coordinate_lipschitz()
-    if not objective.fit_intercept:
-        lip = np.append(lip, 1.0)
-    y, s = objective.y, objective.s
-    kind = _kernels.datafit_code(objective.datafit)
-    l1, l2 = float(objective.penalty.l1_weight), float(objective.penalty.l2_weight)
-    fit_intercept = objective.fit_intercept
-    # Coefficients of all-zero columns are optimal at 0 and never visited.
-    w[lip[:p] == 0.0] = 0.0
-    X = objective.X_csc
-    layout = (X.data, X.indices, X.indptr) if sp.issparse(X) else (X,)
-    newton = kind == _kernels.LOGISTIC
-    while True:
-        # The cached linear predictor of the last checked iterate: an exact restart each epoch,
-        # so rounding errors of the incremental updates do not accumulate.
-        z = np.array(objective.linear_predictor(x), dtype=np.float64)
-        if newton:
-            step = _kernels.prox_newton_step_csc if len(layout) == 3 else _kernels.prox_newton_step_dense
-            step(*layout, y, s, w, b, z, l1, l2, fit_intercept, _MAX_INNER, _INNER_TOL)
-        else:
-            epoch = _kernels.cd_epoch_csc if len(layout) == 3 else _kernels.cd_epoch_dense
-            epoch(*layout, y, s, w, b, z, lip, kind, l1, l2, fit_intercept)
-        if mon.check(x):
-            break
-    return mon.finish()
+    return cd_run(objective, x0, tol=tol, max_iter=max_iter, time_limit=time_limit, callback=callback)
