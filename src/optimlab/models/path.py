@@ -163,8 +163,7 @@ def path(X, y, *, datafit="squared", l1_ratio=1.0, alphas=None, n_alphas=100, al
     if name == "cd":
         # The gradient at the null model gives alpha_max, and the first fit starts from it.
         data = CDData(base)
-        grad, _ = data.gradient(base, x[: base.n_features], z[0], np.zeros(base.n_samples))
-        data.last = (x.copy(), grad, z[0])
+        grad = data.full_gradient(base, x)
         grid = _grid(lambda: float(np.max(np.abs(grad))), alphas, n_alphas, alpha_min_ratio, l1_ratio)
     else:
         data = None

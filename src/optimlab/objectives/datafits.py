@@ -47,6 +47,14 @@ class Datafit:
         """Second derivative of ``F`` at ``z`` applied to ``dz``."""
         raise NotImplementedError
 
+    def hess_weights(self, y, z, s) -> np.ndarray:
+        """Second derivative of ``F`` at ``z``, sample by sample.
+
+        Shape ``(n,)`` for one output; ``(n, K, K)`` for K outputs (the Hessian of ``F`` is
+        block diagonal over samples).
+        """
+        raise NotImplementedError
+
     def optimal_intercept(self, y, z0, s, b0) -> np.ndarray | float:
         """Intercept minimising ``F(z0 + b)`` (starting from ``b0``)."""
         raise NotImplementedError
@@ -100,6 +108,9 @@ class Squared(Datafit):
     def hess_z(self, y, z, s, dz):
         return s * dz
 
+    def hess_weights(self, y, z, s):
+        return s
+
     def optimal_intercept(self, y, z0, s, b0):
         return float(np.dot(s, y - z0))
 
@@ -145,30 +156,37 @@ class Logistic(Datafit):
         return val, -s * y * expit(-m)
 
     def hess_z(self, y, z, s, dz):
+        return self.hess_weights(y, z, s) * dz
+
+    def hess_weights(self, y, z, s):
         p = expit(z)
-        return s * p * (1.0 - p) * dz
+        return s * p * (1.0 - p)
 
     def optimal_intercept(self, y, z0, s, b0):
-        # Safeguarded Newton on a smooth convex 1-D function; converges in a handful of steps.
-        b = float(b0)
-        for _ in range(50):
-            m = y * (z0 + b)
-            sig = expit(-m)
-            g = -float(np.dot(s, y * sig))
+        # Newton on the derivative g(b), which increases with b, safeguarded by bisection on the
+        # bracket of the root found so far. No line search: an Armijo test on F stalls near the
+        # root, where F no longer changes in floating point while g still does. The third
+        # derivative of this loss is bounded by its second, so the error left after a Newton step
+        # of size delta is about delta^2: a Newton step under 1e-8 leaves b at the root to rounding.
+        b, lo, hi = float(b0), -np.inf, np.inf
+        m0, sy = y * z0, s * y
+        for _ in range(100):
+            sig = expit(-(m0 + y * b))
+            g = -float(np.dot(sy, sig))
+            if g == 0.0:
+                break
+            if g > 0.0:
+                hi = b
+            else:
+                lo = b
             h = float(np.dot(s, sig * (1.0 - sig)))
-            if abs(g) <= 1e-15 or h <= 0.0:
-                break
-            step = g / h
-            f0 = float(np.dot(s, np.logaddexp(0.0, -m)))
-            t = 1.0
-            while t > 1e-10:
-                bn = b - t * step
-                if float(np.dot(s, np.logaddexp(0.0, -y * (z0 + bn)))) <= f0:
-                    break
-                t *= 0.5
-            b = b - t * step
-            if abs(t * step) <= 1e-15 * max(1.0, abs(b)):
-                break
+            step = g / h if h > 0.0 else np.inf
+            if abs(step) <= 1e-8:
+                return b - step
+            b_new = b - step
+            if not lo < b_new < hi:
+                b_new = 0.5 * (lo + hi) if np.isfinite(lo) and np.isfinite(hi) else b - np.sign(g)
+            b = b_new
         return b
 
     def dual_value(self, y, z, s, scale):
@@ -217,6 +235,12 @@ class Multinomial(Datafit):
         p = softmax(z, axis=1)
         pdz = p * dz
         return s[:, None] * (pdz - p * pdz.sum(axis=1, keepdims=True))
+
+    def hess_weights(self, y, z, s):
+        p = softmax(z, axis=1)
+        # s_i p_ik (delta_kl - p_il)
+        weighted = s[:, None] * p
+        return weighted[:, :, None] * (np.eye(p.shape[1]) - p[:, None, :])
 
     def optimal_intercept(self, y, z0, s, b0):
         # Newton in the K intercepts; the loss is invariant to adding a constant to all of them,

@@ -76,6 +76,13 @@ class BaseObjective:
         """Hessian of the (smooth) objective at ``x`` times ``v``."""
         raise NotImplementedError
 
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """Hessian of the (smooth) objective at ``x``, a dense ``(size, size)`` array.
+
+        Offered when the capability ``"hessian"`` is declared.
+        """
+        raise NotImplementedError
+
     def default_x0(self) -> np.ndarray:
         return np.zeros(self.size)
 
@@ -188,7 +195,7 @@ class Objective(BaseObjective):
         self.penalty.check_size(self.n_coef)
         self.features = self.penalty.features
         separable = isinstance(self.penalty, ElasticNet | NoPenalty)
-        caps = {"gradient", "hessp", "prox", "lipschitz", "minibatch"}
+        caps = {"gradient", "hessp", "hessian", "prox", "lipschitz", "minibatch"}
         if separable and isinstance(self.datafit, Squared | Logistic):
             caps.add("coordinates")
         if separable:
@@ -310,6 +317,46 @@ class Objective(BaseObjective):
         out[: self.n_coef] += self.penalty.l2_weight * v[: self.n_coef]
         return out
 
+    def hessian(self, x):
+        r"""Hessian of datafit + smooth penalty at ``x``, dense ``(size, size)``.
+
+        With ``A = [X, 1]`` (the column of ones for the intercept) and ``H_i`` the ``K x K``
+        second derivative of the loss of sample ``i`` in ``z``, the datafit Hessian is
+        :math:`\sum_i a_i a_i^\top \otimes H_i`, in the layout of ``x`` (feature-major,
+        intercepts last). It costs ``K (K + 1) / 2`` weighted Gram matrices of ``X``.
+        """
+        self._require_smooth("hessian")
+        weights = self.datafit.hess_weights(self.y, self.linear_predictor(x), self.s)
+        K = self.n_outputs
+        weights = weights.reshape(self.n_samples, K, K)
+        m = self.n_features + int(self.fit_intercept)
+        blocks = np.empty((m, K, m, K))
+        for k in range(K):
+            for c in range(k, K):
+                gram = self._weighted_gram(weights[:, k, c])
+                blocks[:, k, :, c] = gram
+                blocks[:, c, :, k] = gram
+        hess = blocks.reshape(m * K, m * K)
+        diag = np.einsum("ii->i", hess)
+        diag[: self.n_coef] += self.penalty.l2_weight
+        return hess
+
+    def _weighted_gram(self, h: np.ndarray) -> np.ndarray:
+        """``A^T diag(h) A`` with ``A = [X, 1]`` (or ``X`` without intercept), dense."""
+        X = self.X
+        if sp.issparse(X):
+            gram = (X.T @ sp.csr_matrix(X.multiply(h[:, None]))).toarray()
+        elif np.all(h >= 0.0):
+            # A^T A with A = sqrt(h) X is one symmetric rank-k update (BLAS syrk): half the flops.
+            root = np.sqrt(h)[:, None] * X
+            gram = root.T @ root
+        else:
+            gram = X.T @ (h[:, None] * X)
+        if not self.fit_intercept:
+            return gram
+        border = np.asarray(X.T @ h).ravel()
+        return np.block([[gram, border[:, None]], [border[None, :], np.array([[h.sum()]])]])
+
     # -- constants --------------------------------------------------------------------------------
     def lipschitz(self) -> float:
         r"""Lipschitz constant of the datafit gradient.
@@ -401,13 +448,19 @@ class Objective(BaseObjective):
     def certificate_scale(self) -> float:
         r"""Scale that turns a relative tolerance into an absolute one for :meth:`certificate`.
 
-        The objective at the null model (duality gaps are in objective units), or the certificate
-        there (gradient norms), so that ``certificate <= tol * certificate_scale()`` means the
-        same for every dataset size and unit, like scikit-learn's ``tol``.
+        The objective at the null model (duality gaps are in objective units), or the norm of the
+        datafit gradient there (gradient norms), so that ``certificate <= tol * certificate_scale()``
+        means the same for every dataset size and unit, like scikit-learn's ``tol``. Neither
+        depends on the penalty: the *certificate* at the null model would vanish for
+        ``alpha >= alpha_max`` and make any relative tolerance unreachable.
         """
         x0 = self.null_point()
-        scale = self.value(x0) if self.certificate_kind == "duality_gap" else self.certificate(x0)
-        return max(float(scale), np.finfo(float).tiny)
+        if self.certificate_kind == "duality_gap":
+            scale = self.value(x0)
+        else:
+            scale = float(np.linalg.norm(self.smooth_value_and_grad(x0)[1]))
+        # A null model that fits exactly has no natural scale: fall back to absolute tolerances.
+        return float(scale) if scale > 0 else 1.0
 
     # -- certificate ---------------------------------------------------------------------------
     def certificate(self, x, grad=None):
@@ -436,8 +489,9 @@ class Objective(BaseObjective):
                 "use certificate() for the subgradient norm."
             )
         coef, b = self.split(x)
-        primal = self.datafit.value(self.y, self.linear_predictor(x), self.s) + self.penalty.value(coef)
-        z0 = np.asarray(self.X @ coef)
+        z = self.linear_predictor(x)
+        primal = self.datafit.value(self.y, z, self.s) + self.penalty.value(coef)
+        z0 = z - b
         if self.fit_intercept:
             self._b_hint = self.datafit.optimal_intercept(self.y, z0, self.s, b)
             z = z0 + self._b_hint

@@ -82,16 +82,19 @@ _MAX_EPOCHS = 10_000
 _MAX_NEWTON = 50
 _MAX_INNER = 100
 _INNER_TOL = 1e-4
+#: Above this fraction of features to recompute, the whole gradient is, and becomes the
+#: reference of the bounds of the others (see :func:`~optimlab.solvers._kernels.refresh_gradient`).
+_FULL_FRACTION = 0.5
 
 
 class CDData:
     """What coordinate descent reads from an objective's data, computed once.
 
-    The layout of ``X`` for the kernels and the coordinate Lipschitz constants depend on
-    ``X``, ``y``, the weights and the datafit only, so a regularization path computes them once
-    and shares them between the fits of every ``alpha``. The full gradient at the last solution
-    does not depend on the penalty either: it is kept, so that the next fit of a path, started
-    from that solution, does not compute it again.
+    The layout of ``X`` for the kernels, the coordinate Lipschitz constants and the column norms
+    depend on ``X``, ``y``, the weights and the datafit only, so a regularization path computes
+    them once and shares them between the fits of every ``alpha``. The gradient state at the
+    last solution (:class:`_Gradient`) does not depend on the penalty either: it is kept, so
+    that the next fit of a path, started from that solution, does not compute it again.
     """
 
     def __init__(self, objective: Objective) -> None:
@@ -101,10 +104,13 @@ class CDData:
         else:
             empty = np.zeros(1, dtype=np.int32)
             self.layout = (X, np.zeros(1), empty, empty, False)
-        self.lip = objective.coordinate_lipschitz()[: objective.n_features]
-        self.all_columns = np.arange(objective.n_features, dtype=np.int64)
+        # The coordinate Lipschitz constants are Objective.coordinate_lipschitz(), computed here
+        # along with the norms, without its temporary copy of X and its threaded BLAS product.
+        self.norms, self.lip = np.empty(objective.n_features), np.empty(objective.n_features)
+        _kernels.column_norms(*self.layout, objective.s, self.norms, self.lip)
+        self.lip *= objective.datafit.curvature
         self.squared = _kernels.datafit_code(objective.datafit) == _kernels.SQUARED
-        self.last: tuple[np.ndarray, np.ndarray, float] | None = None
+        self.last: _Gradient | None = None
 
     def datafit(self, objective: Objective, z) -> tuple[float, np.ndarray]:
         """Datafit value and derivative in ``z`` (compiled for the logistic loss)."""
@@ -113,33 +119,79 @@ class CDData:
         d = np.empty_like(z)
         return _kernels.logistic_value_and_derivative(objective.y, objective.s, z, d), d
 
-    def gradient(self, objective: Objective, w, b: float, z0, cols=None):
-        """``(grad, b*)``: the datafit gradient in ``w`` at ``(w, b*)``, on ``cols`` (others 0).
+    def full_gradient(self, objective: Objective, x) -> np.ndarray:
+        """The datafit gradient in ``w`` at ``x``'s ``w`` and best intercept, every entry exact.
 
-        ``b*`` is the best intercept for ``w`` (``b`` without an intercept); ``z0 = X w``.
+        It is kept as the state of the next fit started from ``x``.
+        """
+        p = objective.n_features
+        w, b = x[:p], (x[p] if objective.fit_intercept else 0.0)
+        z0 = np.empty(objective.n_samples)
+        _kernels.linear_predictor_ws(*self.layout, w, np.flatnonzero(w), z0)
+        state = _Gradient(self, objective)
+        state.move(self, objective, w, np.array([b]), z0, adopt=False)
+        state.refresh(self, w, np.inf)  # every entry can reach an infinite threshold
+        state.x = np.array(x, copy=True)
+        self.last = state
+        return state.grad
+
+
+class _Gradient:
+    """The datafit gradient in ``w`` at ``(w, b*)``, exact wherever it can matter.
+
+    ``b*`` is the best intercept for ``w``, ``z = Xw + b*``, ``loss`` the datafit value and ``d``
+    its derivative in the linear predictor there (``grad = X^T d``). Entries that cannot reach the L1 threshold are only
+    bounded, not recomputed (:func:`~optimlab.solvers._kernels.refresh_gradient`): they change
+    neither the duality gap nor the working set.
+    """
+
+    def __init__(self, data: CDData, objective: Objective) -> None:
+        p = objective.n_features
+        self.grad = np.zeros(p)
+        # Infinite bounds: every entry is computed, with the first derivative as the reference.
+        self.bound = np.full(p, np.inf)
+        self.fresh = np.zeros(p, dtype=bool)
+        self.d_ref = np.zeros(objective.n_samples)
+        self.d = self.d_ref
+        self.b_star = 0.0
+        self.z = self.loss = None
+        self.x: np.ndarray | None = None
+
+    def move(self, data: CDData, objective: Objective, w, b, z0, adopt: bool) -> None:
+        """Go to the point ``(w, b[0])`` with ``z0 = X w``: new ``b*`` and ``d``, no entry exact.
+
+        With ``adopt``, the iterate takes the best intercept (``b[0] = b*``, a descent step that
+        spares evaluating the datafit at two intercepts).
         """
         y, s = objective.y, objective.s
-        b_star = b
+        self.b_star = b[0]
         if objective.fit_intercept:
-            b_star = (objective.datafit.optimal_intercept(y, z0, s, b) if self.squared
-                      else _kernels.logistic_intercept(y, s, z0, b))
-        _, d = self.datafit(objective, z0 + b_star)
-        grad = np.zeros(objective.n_features)
-        _kernels.gradient_columns(*self.layout, d, self.all_columns if cols is None else cols, grad)
+            self.b_star = (objective.datafit.optimal_intercept(y, z0, s, b[0]) if data.squared
+                           else _kernels.logistic_intercept(y, s, z0, b[0]))
+            if adopt:
+                b[0] = self.b_star
+        self.z = z0 + self.b_star
+        self.loss, self.d = data.datafit(objective, self.z)
+        self.fresh[:] = False
         objective.n_fev += 1
-        return grad, b_star
+
+    def refresh(self, data: CDData, w, l1: float) -> None:
+        """Make exact every entry that can reach ``l1`` (and those of the support)."""
+        _kernels.refresh_gradient(*data.layout, self.d, data.norms, w, l1, _FULL_FRACTION, self.grad,
+                                  self.bound, self.d_ref, self.fresh)
 
 
-def _gap(objective: Objective, data: CDData, w, b: float, z0, grad, b_star: float):
-    """Primal value at ``(w, b)``, duality gap and dual scale, as :meth:`Objective.duality_gap`."""
+def _gap(objective: Objective, data: CDData, w, b: float, z0, state: _Gradient):
+    """Primal value at ``(w, b)`` and duality gap, as :meth:`Objective.duality_gap`."""
     penalty = objective.penalty
-    primal = data.datafit(objective, z0 + b)[0] + penalty.value(w)
-    c = penalty.dual_scale(grad)
+    loss = state.loss if b == state.b_star else data.datafit(objective, z0 + b)[0]
+    primal = loss + penalty.value(w)
+    c = penalty.dual_scale(state.grad)
     y, s = objective.y, objective.s
-    dual = (objective.datafit.dual_value(y, z0 + b_star, s, c) if data.squared
-            else _kernels.logistic_dual_value(y, s, z0 + b_star, c))
-    dual -= penalty.conjugate(c * grad)
-    return primal, max(primal - dual, 0.0), c
+    dual = (objective.datafit.dual_value(y, state.z, s, c) if data.squared
+            else _kernels.logistic_dual_value(y, s, state.z, c))
+    dual -= penalty.conjugate(c * state.grad)
+    return primal, max(primal - dual, 0.0)
 
 
 def cd_run(
@@ -155,10 +207,8 @@ def cd_run(
 ) -> Result:
     """The engine behind :func:`cd`; ``data`` shares precomputed pieces between fits (paths).
 
-    Certificates: the first and the last one are the duality gap of the full problem. Between
-    them, once features are screened out, the history records the gap of the problem
-    restricted to the remaining features, which has the same optimum (screening is safe), so
-    it still bounds the suboptimality; only a full gap at or under ``tol`` ends the run.
+    Every certificate is the duality gap of the full problem: the gradient entries left
+    outdated are provably under the L1 threshold, where they do not change it.
     """
     mon = Monitor(objective, "cd", tol=tol, max_iter=max_iter, time_limit=time_limit, callback=callback)
     data = CDData(objective) if data is None else data
@@ -172,60 +222,42 @@ def cd_run(
     l1, l2 = float(objective.penalty.l1_weight), float(objective.penalty.l2_weight)
     z0 = np.empty(objective.n_samples)
     _kernels.linear_predictor_ws(*data.layout, w, np.flatnonzero(w), z0)
-    if data.last is not None and np.array_equal(data.last[0], x):
-        grad, b_star = data.last[1], data.last[2]
-    else:
-        grad, b_star = data.gradient(objective, w, b[0], z0)
-    primal, gap, c = _gap(objective, data, w, b[0], z0, grad, b_star)
-    full = True  # whether grad covers every feature
-    if mon.check(x, fun=primal, certificate=gap, advance=False):
-        data.last = (x.copy(), grad, b_star)
-        return mon.finish(warn=warn)
-    screened = np.zeros(p, dtype=bool)
+    state, data.last = data.last, None  # not valid while this run moves the point
+    if state is None or not np.array_equal(state.x, x):
+        state = _Gradient(data, objective) if state is None else state
+        state.move(data, objective, w, b, z0, adopt=False)
+    advance = False  # the first check is the starting point's
     while True:
-        score = objective.penalty.subdiff_distance(w, grad)
-        if l1 > 0.0:
-            screened |= c * np.abs(grad) + np.sqrt(2.0 * gap * data.lip) < l1
-            w[screened] = 0.0
-            score[screened] = 0.0
-        support = np.flatnonzero(w)
-        tol_in = _INNER_RATIO * float(np.max(score, initial=0.0))
-        score[support] = np.inf
-        ws_size = min(max(_P0, 2 * support.size), int(np.count_nonzero(score)))
-        ws = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size]) if ws_size else support
-        ws = ws.astype(np.int64)
-        if ws_size == 0:
+        state.refresh(data, w, l1)
+        primal, gap = _gap(objective, data, w, b[0], z0, state)
+        if mon.check(x, fun=primal, certificate=gap, advance=advance):
+            break
+        advance = True
+        ws, largest = _kernels.select_working_set(w, state.grad, l1, l2, _P0)
+        tol_in = _INNER_RATIO * largest
+        if ws.size == 0:
             # Every coefficient is optimal: only the intercept can still move.
-            if not objective.fit_intercept or b[0] == b_star:
+            if not objective.fit_intercept or b[0] == state.b_star:
                 mon.stall("every feature satisfies the optimality conditions to rounding")
                 break
-            b[0] = b_star
+            b[0] = state.b_star
         elif data.squared:
             r = z0 + b[0] - y
             _kernels.ws_cd_squared(*data.layout, y, s, w, b, r, data.lip, ws, l1, l2,
                                    objective.fit_intercept, tol_in, _MAX_EPOCHS, _ANDERSON)
         else:
             if objective.fit_intercept:
-                b[0] = b_star
+                b[0] = state.b_star
             z = z0 + b[0]
             _kernels.ws_prox_newton(*data.layout, y, s, w, b, z, ws, l1, l2, objective.fit_intercept,
                                     tol_in, _MAX_NEWTON, _MAX_INNER, _INNER_TOL)
-        # An exact X w each outer iteration: rounding errors of the incremental updates of the
-        # kernels do not accumulate into the certificate.
+        # An exact X w each outer iteration (the working set holds the support): rounding errors
+        # of the incremental updates of the kernels do not accumulate into the certificate.
         _kernels.linear_predictor_ws(*data.layout, w, ws, z0)
-        full = not screened.any()
-        grad, b_star = data.gradient(objective, w, b[0], z0, None if full else np.flatnonzero(~screened))
-        primal, gap, c = _gap(objective, data, w, b[0], z0, grad, b_star)
-        if not full and gap <= tol:
-            full = True
-            grad, b_star = data.gradient(objective, w, b[0], z0)
-            primal, gap, c = _gap(objective, data, w, b[0], z0, grad, b_star)
-            if gap > tol:  # rounding made screening too eager: start again from every feature
-                screened[:] = False
-        if mon.check(x, fun=primal, certificate=gap):
-            break
-    if full:
-        data.last = (x.copy(), grad, b_star)
+        state.move(data, objective, w, b, z0, adopt=True)
+    # Every stop follows a check, so the state is at x.
+    state.x = x.copy()
+    data.last = state
     return mon.finish(warn=warn)
 
 
