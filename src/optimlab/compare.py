@@ -250,6 +250,7 @@ def compare(
     max_iter: int | None = None,
     random_state: int = 0,
     progress: Callable[[ProgressEvent], None] | None = None,
+    target_name: str = "target",
 ) -> ComparisonResult:
     """Fit the same regularized GLM with several solvers and score each.
 
@@ -284,6 +285,8 @@ def compare(
         Seed of the split and of the stochastic solvers.
     progress : callable, optional
         Called with a :class:`ProgressEvent` before, during and after each solver.
+    target_name : str, default "target"
+        What messages call ``y`` (the target column's name).
 
     Returns
     -------
@@ -328,7 +331,7 @@ def compare(
         task_note = f"{task} (inferred: {reason})"
     else:
         task_note = f"{task} (as requested)"
-    y = check_target(y, task)
+    y = check_target(y, task, target=target_name)
 
     if test_size > 0.0:
         stratify = y if task == "classification" else None

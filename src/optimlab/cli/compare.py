@@ -88,7 +88,7 @@ def main(
             result = compare(
                 table.X, table.y, task=task.value, penalty=penalty.value, alpha=alpha, l1_ratio=l1_ratio,
                 solvers=solvers, test_size=test_size, time_limit=time_limit, tol=tol, max_iter=max_iter,
-                random_state=seed, progress=report,
+                random_state=seed, progress=report, target_name=table.target,
             )
     except ValueError as exc:  # DataError and every check of the options
         errors.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
