@@ -5,7 +5,10 @@ random_state=0)``, 100 alphas from alpha_max to alpha_max / 1000, intercept fitt
 get centered data, which is the same problem). Times are the median of ``--repeats`` runs after
 one warm-up run (numba compilation excluded). Tolerances: ours is ``gap <= tol * P(0)`` with
 ``P(0) = var(y) / 2`` the null model's objective; celer's and scikit-learn's is
-``gap <= tol * ||y||^2 / n = 2 tol P(0)``, so at equal ``tol`` ours is twice as strict.
+``gap <= tol * ||y||^2 / n = 2 tol P(0)`` (centered ``y``), so at equal ``tol`` ours is twice as
+strict. Ours is run twice: at ``tol`` (row ``optimlab``, stricter) and at ``2 tol`` (row
+``optimlab=gap``, the same absolute gap as celer's and scikit-learn's at ``tol``); the ratio
+columns divide each of these two times by the row's.
 
 Every library's objective at every alpha is compared with a tight reference (ours at
 ``tol=1e-10``): the table shows the largest suboptimality relative to ``P(0)`` (the scale of
@@ -62,7 +65,10 @@ def main():
     assert all(r.success for r in ref.results)
     ref_obj = objectives(Xc, yc, alphas, ref.coefs)
 
-    runs = {"optimlab": lambda: path(X, y, alphas=alphas, tol=args.tol).coefs}
+    runs = {
+        "optimlab": lambda: path(X, y, alphas=alphas, tol=args.tol).coefs,
+        "optimlab=gap": lambda: path(X, y, alphas=alphas, tol=2.0 * args.tol).coefs,
+    }
     try:
         from celer import celer_path
 
@@ -78,13 +84,13 @@ def main():
         pass
 
     print(f"Lasso path 500 x 5000 dense, 100 alphas, tol={args.tol:g}, median of {args.repeats}")
-    print(f"{'library':<10} {'time (s)':>9} {'ours/it':>8} {'max (P-P*)/P(0)':>16} {'max (P-P*)/P*':>14}")
-    timings = {}
-    for name, run in runs.items():
-        seconds, coefs = median_time(run, args.repeats)
-        timings[name] = seconds
+    print(f"{'library':<13} {'time (s)':>9} {'ours/it':>8} {'ours=gap/it':>12} {'max (P-P*)/P(0)':>16} "
+          f"{'max (P-P*)/P*':>14}")
+    timings = {name: median_time(run, args.repeats) for name, run in runs.items()}
+    for name, (seconds, coefs) in timings.items():
         gap = objectives(Xc, yc, alphas, coefs) - ref_obj
-        print(f"{name:<10} {seconds:>9.4f} {timings['optimlab'] / seconds:>8.2f} "
+        print(f"{name:<13} {seconds:>9.4f} {timings['optimlab'][0] / seconds:>8.2f} "
+              f"{timings['optimlab=gap'][0] / seconds:>12.2f} "
               f"{np.max(gap) / p_null:>16.2e} {np.max(gap / ref_obj):>14.2e}")
 
 

@@ -1,4 +1,5 @@
-"""Coordinate descent (``cd``): against FISTA and scikit-learn, weights, sparse layouts, errors."""
+"""Coordinate descent (``cd``): against FISTA and scikit-learn, weights, sparse layouts, gradient
+bounds, errors."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from sklearn.linear_model import Lasso, LogisticRegression
 
 from optimlab.exceptions import ConvergenceWarning, UnsupportedProblemError
 from optimlab.objectives import L1, L2, Bounds, ElasticNet, Objective
-from optimlab.solvers import solve
-from optimlab.solvers.coordinate import cd
+from optimlab.solvers import _kernels, solve
+from optimlab.solvers.coordinate import CDData, cd, cd_run
 from optimlab.solvers.proximal import fista
 from optimlab.solvers.variance_reduced import saga  # noqa: F401 - registers "saga" for the error message
 
@@ -123,6 +124,63 @@ def test_warm_start_at_the_solution_stops_at_once():
     res = cd(obj, tol=1e-10)
     again = cd(obj, res.x, tol=1e-10)
     assert again.n_iter == 0 and again.success
+
+
+@pytest.mark.parametrize("layout", ["dense", "csc"])
+def test_lipschitz_constants_and_norms_are_the_objective_s(layout):
+    X, y = make_data("logistic", "p>n")
+    X = sp.csc_matrix(X) if layout == "csc" else X
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, X.shape[0])
+    obj = Objective(X, y, datafit="logistic", sample_weight=weights)
+    data = CDData(obj)
+    np.testing.assert_allclose(data.lip, obj.coordinate_lipschitz()[: obj.n_features], rtol=1e-12)
+    dense = X.toarray() if sp.issparse(X) else X
+    np.testing.assert_allclose(data.norms, np.linalg.norm(dense, axis=0), rtol=1e-12)
+
+
+def test_gradient_bounds_skip_only_entries_under_the_threshold():
+    rng = np.random.default_rng(5)
+    X = np.asfortranarray(rng.standard_normal((40, 300)))
+    data = CDData(Objective(X, rng.standard_normal(40)))
+    d_ref = rng.standard_normal(40)
+    grad, bound, fresh = np.zeros(300), np.full(300, np.inf), np.zeros(300, dtype=bool)
+    ref = np.zeros(40)
+    w = np.zeros(300)
+    l1 = 0.9 * np.max(np.abs(X.T @ d_ref))
+    read = _kernels.refresh_gradient(*data.layout, d_ref, data.norms, w, l1, 0.5, grad, bound, ref, fresh)
+    assert read == 300
+    np.testing.assert_array_equal(ref, d_ref)
+    d = d_ref + 1e-3 * rng.standard_normal(40)
+    w[7] = 1.0  # the support is always read
+    fresh[:] = False
+    read = _kernels.refresh_gradient(*data.layout, d, data.norms, w, l1, 0.5, grad, bound, ref, fresh)
+    exact = X.T @ d
+    assert 1 <= read < 30 and fresh[7]
+    np.testing.assert_allclose(grad[fresh], exact[fresh], rtol=1e-12)
+    # Entries left out are under the threshold, both the stored (outdated) and the exact value.
+    assert np.all(np.abs(exact[~fresh]) < l1) and np.all(np.abs(grad[~fresh]) < l1)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "en"])
+@pytest.mark.parametrize("datafit", ["squared", "logistic"])
+def test_certificates_are_the_full_duality_gap_when_columns_are_skipped(datafit, penalty):
+    # p >> n and a warm-started sequence of alphas: most gradient entries are only bounded.
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((50, 400))
+    z = X[:, :5] @ np.array([2.0, -1.5, 1.0, 0.8, -0.5])
+    y = z + 0.3 * rng.standard_normal(50) if datafit == "squared" else (z + rng.logistic(size=50) > 0)
+    base = Objective(X, y, datafit=datafit)
+    data, x = CDData(base), None
+    alpha_max = base.alpha_max()
+    for ratio in np.geomspace(0.9, 0.05, 12):
+        pen = L1(ratio * alpha_max) if penalty == "l1" else ElasticNet(ratio * alpha_max / 0.7, 0.7)
+        obj = Objective(X, y, datafit=datafit, penalty=pen)
+        res = cd_run(obj, x, tol=1e-8, max_iter=1000, data=data)
+        assert res.success
+        assert res.certificate == pytest.approx(obj.duality_gap(res.x), rel=1e-7, abs=1e-13)
+        start = obj.default_x0() if x is None else x
+        assert res.history.certificate[0] == pytest.approx(obj.duality_gap(start), rel=1e-7, abs=1e-13)
+        x = res.x
 
 
 def test_max_iter_too_small_warns():

@@ -8,9 +8,10 @@ For a grid :math:`\alpha_1 > \alpha_2 > \dots` the objectives
                      + \alpha\Big(\rho\|w\|_1 + \frac{1-\rho}{2}\|w\|_2^2\Big)
 
 are solved in turn, each from the solution of the previous one. With the working-set
-coordinate descent of :mod:`optimlab.solvers.coordinate` (gap-safe screening, working sets,
-Anderson extrapolation) a warm-started fit touches only the few features near the support, so
-a path of 100 alphas costs a few single fits.
+coordinate descent of :mod:`optimlab.solvers.coordinate` (working sets, Anderson extrapolation,
+bounds on the gradient kept from one alpha to the next) a warm-started fit reads only the columns
+whose gradient can reach the L1 threshold and updates only the few features near the support,
+so a path of 100 alphas costs a few single fits.
 
 The default grid follows glmnet and scikit-learn: ``n_alphas`` values spaced evenly on a log
 scale from :math:`\alpha_{\max}` (the smallest ``alpha`` whose solution is all zeros) down to

@@ -11,15 +11,20 @@ for the squared and logistic losses, in the manner of celer [2]_ and skglm [3]_:
 that certifies the full problem and an inner solver that only sees a small *working set* of
 features.
 
-**Outer iteration** (one :class:`~optimlab.solvers._monitor.Monitor` check each). From the full
-gradient :math:`\nabla F` at ``(w, b*)`` (``b*`` the best intercept for ``w``):
+**Outer iteration** (one :class:`~optimlab.solvers._monitor.Monitor` check each). From the
+gradient :math:`\nabla F` at ``(w, b*)`` (``b*`` the best intercept for ``w``, which the iterate
+takes after each subproblem):
 
-1. the duality gap of the full problem (the certificate, the same as
+1. the gradient is brought up to date only where it can matter: each feature keeps a bound
+   :math:`|\nabla_j F| \le B_j + \|x_j\|\,\|d - d_{\text{ref}}\|` (``d`` the derivative of the
+   datafit in the linear predictor, :math:`d_{\text{ref}}` the one of the last full pass), and a
+   feature at zero whose bound is under :math:`\lambda_1` is not read; it can change neither the
+   duality gap nor the optimality conditions, so this is exact, unlike strong rules. Along a
+   warm-started path most features are not read at all, and a whole pass only happens when
+   half of them would be. (This replaces gap-safe screening [4]_, which removes features for
+   the optimum but still needs their gradient for the certificate of the iterate.)
+2. the duality gap of the full problem (the certificate, the same as
    :meth:`~optimlab.objectives.Objective.duality_gap`);
-2. gap-safe screening [4]_: with :math:`\theta = -c\nabla F` the rescaled dual point and
-   :math:`L_j` the coordinate Lipschitz constants, feature ``j`` is zero at the optimum when
-   :math:`|x_j^\top\theta| + \sqrt{2\,\mathrm{gap}\,L_j} < \lambda_1`, and leaves the problem for
-   good (the dual of an ``L``-smooth loss is ``1/L``-strongly concave);
 3. the working set: the non-zero coefficients plus the features that violate the optimality
    conditions most (distance of :math:`-\nabla_j F` to the subdifferential), at least ``p0`` and
    twice the support, as skglm;
@@ -38,8 +43,9 @@ every 5 passes, kept when it lowers the objective [3]_.
 
 **Logistic loss subproblem**: proximal Newton restricted to the working set, as glmnet [1]_ and
 skglm's ``ProxNewton``: the quadratic model of the loss with weights
-:math:`h_i = s_i \sigma_i (1 - \sigma_i)` is minimized by coordinate passes, followed by a
-backtracking (Armijo) line search on the objective.
+:math:`h_i = s_i \sigma_i (1 - \sigma_i)` is minimized by coordinate passes on the weighted Gram
+matrix of the working set (glmnet's covariance mode), followed by a backtracking (Armijo) line
+search on the objective.
 
 Dense ``X`` is read as Fortran-ordered columns, sparse ``X`` as CSC; all-zero columns are never
 visited (their coefficient is 0).
@@ -140,9 +146,10 @@ class _Gradient:
     """The datafit gradient in ``w`` at ``(w, b*)``, exact wherever it can matter.
 
     ``b*`` is the best intercept for ``w``, ``z = Xw + b*``, ``loss`` the datafit value and ``d``
-    its derivative in the linear predictor there (``grad = X^T d``). Entries that cannot reach the L1 threshold are only
-    bounded, not recomputed (:func:`~optimlab.solvers._kernels.refresh_gradient`): they change
-    neither the duality gap nor the working set.
+    its derivative in the linear predictor there (``grad = X^T d``). Entries that cannot reach
+    the L1 threshold are only bounded, not recomputed
+    (:func:`~optimlab.solvers._kernels.refresh_gradient`): they change neither the duality gap
+    nor the working set.
     """
 
     def __init__(self, data: CDData, objective: Objective) -> None:
@@ -152,7 +159,7 @@ class _Gradient:
         self.bound = np.full(p, np.inf)
         self.fresh = np.zeros(p, dtype=bool)
         self.d_ref = np.zeros(objective.n_samples)
-        self.d = self.d_ref
+        self.d = np.zeros(objective.n_samples)
         self.b_star = 0.0
         self.z = self.loss = None
         self.x: np.ndarray | None = None
@@ -189,7 +196,7 @@ def _gap(objective: Objective, data: CDData, w, b: float, z0, state: _Gradient):
     c = penalty.dual_scale(state.grad)
     y, s = objective.y, objective.s
     dual = (objective.datafit.dual_value(y, state.z, s, c) if data.squared
-            else _kernels.logistic_dual_value(y, s, state.z, c))
+            else _kernels.logistic_dual_value(y, s, state.d, c))
     dual -= penalty.conjugate(c * state.grad)
     return primal, max(primal - dual, 0.0)
 
@@ -246,11 +253,12 @@ def cd_run(
             _kernels.ws_cd_squared(*data.layout, y, s, w, b, r, data.lip, ws, l1, l2,
                                    objective.fit_intercept, tol_in, _MAX_EPOCHS, _ANDERSON)
         else:
-            if objective.fit_intercept:
-                b[0] = state.b_star
-            z = z0 + b[0]
-            _kernels.ws_prox_newton(*data.layout, y, s, w, b, z, ws, l1, l2, objective.fit_intercept,
-                                    tol_in, _MAX_NEWTON, _MAX_INNER, _INNER_TOL)
+            # Newton starts from the gradient's point, (w, b*), where the datafit and the gradient
+            # on the working set (exact there: it holds the support and entries above l1) are known.
+            b[0] = state.b_star
+            _kernels.ws_prox_newton(*data.layout, y, s, w, b, state.z.copy(), state.loss, state.d.copy(),
+                                    state.grad[ws], ws, l1, l2, objective.fit_intercept, tol_in,
+                                    _MAX_NEWTON, _MAX_INNER, _INNER_TOL)
         # An exact X w each outer iteration (the working set holds the support): rounding errors
         # of the incremental updates of the kernels do not accumulate into the certificate.
         _kernels.linear_predictor_ws(*data.layout, w, ws, z0)
