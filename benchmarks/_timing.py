@@ -48,8 +48,10 @@ def time_to_target(
 
     ``run(tol)`` fits once and returns what ``subopt`` turns into a relative suboptimality. The
     first call at each tolerance is the warm-up (and the check); only a tolerance that meets the
-    target is then timed ``repeats`` times. Tolerances stop being tried once one run takes more
-    than ``budget`` seconds, so that a slow solver does not hold the whole script.
+    target is then timed ``repeats`` times, except a run longer than a quarter of ``budget``,
+    whose one (warm) time is kept, so that slow solvers do not take minutes. Tolerances stop
+    being tried once one run takes more than ``budget`` seconds, so that a slow solver does not
+    hold the whole script.
     """
     last = np.inf
     for tol in tols:
@@ -60,6 +62,8 @@ def time_to_target(
             elapsed = time.perf_counter() - start
             last = subopt(out)
             if last <= target:
+                if elapsed > budget / 4:
+                    return Timing(elapsed, tol, last)
                 seconds, out = median_time(lambda tol=tol: run(tol), repeats)
                 return Timing(seconds, tol, subopt(out))
         if elapsed > budget:

