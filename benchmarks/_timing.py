@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Timing", "median_time", "time_to_target"]
+__all__ = ["Timing", "median_time", "time_to_target", "warmed_median_time"]
 
 
 def median_time(run: Callable[[], object], repeats: int) -> tuple[float, object]:
@@ -20,6 +20,12 @@ def median_time(run: Callable[[], object], repeats: int) -> tuple[float, object]
         out = run()
         times.append(time.perf_counter() - start)
     return float(np.median(times)), out
+
+
+def warmed_median_time(run: Callable[[], object], repeats: int) -> tuple[float, object]:
+    """:func:`median_time` after one untimed call (numba compilation, caches)."""
+    run()
+    return median_time(run, repeats)
 
 
 @dataclass

@@ -20,24 +20,13 @@ Run: ``python benchmarks/lasso_path.py [--repeats 7] [--tol 1e-4]``
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from _timing import warmed_median_time
 from sklearn.datasets import make_regression
 from sklearn.linear_model import lasso_path
 
 from optimlab.models.path import path
-
-
-def median_time(run, repeats):
-    run()  # warm-up: numba compilation, caches
-    times = []
-    out = None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = run()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), out
 
 
 def objectives(Xc, yc, alphas, coefs):
@@ -86,7 +75,7 @@ def main():
     print(f"Lasso path 500 x 5000 dense, 100 alphas, tol={args.tol:g}, median of {args.repeats}")
     print(f"{'library':<13} {'time (s)':>9} {'ours/it':>8} {'ours=gap/it':>12} {'max (P-P*)/P(0)':>16} "
           f"{'max (P-P*)/P*':>14}")
-    timings = {name: median_time(run, args.repeats) for name, run in runs.items()}
+    timings = {name: warmed_median_time(run, args.repeats) for name, run in runs.items()}
     for name, (seconds, coefs) in timings.items():
         gap = objectives(Xc, yc, alphas, coefs) - ref_obj
         print(f"{name:<13} {seconds:>9.4f} {timings['optimlab'][0] / seconds:>8.2f} "

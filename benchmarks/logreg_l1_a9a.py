@@ -12,10 +12,10 @@ Run: ``python benchmarks/logreg_l1_a9a.py [--repeats 7] [--tol 1e-6]``
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
+from _timing import warmed_median_time
 from sklearn.datasets import load_svmlight_file
 from sklearn.linear_model import LogisticRegression
 
@@ -23,16 +23,6 @@ from optimlab.objectives import L1, Objective
 from optimlab.solvers import solve
 
 DATA = "/work/shared/data/glm/a9a.svm.gz"
-
-
-def median_time(run, repeats):
-    run()
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = run()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), out
 
 
 def main():
@@ -69,7 +59,7 @@ def main():
     print(f"{'solver':<12} {'time (s)':>9} {'ours/it':>8} {'nnz':>5} {'objective':>14}")
     timings = {}
     for name, run in runs.items():
-        seconds, x = median_time(run, args.repeats)
+        seconds, x = warmed_median_time(run, args.repeats)
         timings[name] = seconds
         print(f"{name:<12} {seconds:>9.4f} {timings['optimlab cd'] / seconds:>8.2f} "
               f"{np.count_nonzero(x[:p]):>5d} {objective.value(x):>14.10f}")
