@@ -210,6 +210,7 @@ def test_auto_rule():
     assert auto_solver("multinomial", l1, 100, 10, False) == "fista"
     assert auto_solver("logistic", l2, 100, 10, False) == "lbfgs"
     assert auto_solver("squared", NoPenalty(), 100, 10, True) == "newton"
+    assert auto_solver("multinomial", l2, 100, 10, False) == "newton"
 
 
 # -- warm start, callback, learning rate ------------------------------------------------------------------
