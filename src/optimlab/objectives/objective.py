@@ -185,6 +185,8 @@ class Objective(BaseObjective):
             )
         sw = check_sample_weight(sample_weight, n)
         self.s = np.full(n, 1.0 / n) if sw is None else sw / sw.sum()
+        if self.classes is not None and sw is not None and fit_intercept:
+            self._check_class_weights()
         if not isinstance(fit_intercept, bool | np.bool_):
             raise TypeError(f"fit_intercept must be a bool, got {fit_intercept!r}.")
         self.fit_intercept = bool(fit_intercept)
@@ -212,6 +214,17 @@ class Objective(BaseObjective):
         self._lipschitz: float | None = None
         self._csc = self._csr = None
         self._b_hint = np.zeros(self.n_outputs) if self.n_outputs > 1 else 0.0
+
+    def _check_class_weights(self) -> None:
+        # A class without weight drives its intercept to -inf: the problem has no minimizer.
+        onehot = self.y if self.y.ndim == 2 else np.column_stack([self.y < 0, self.y > 0])
+        empty = self.classes[self.s @ onehot == 0].tolist()
+        if empty:
+            raise ValueError(
+                f"class(es) {empty} have zero total sample_weight, so the problem has no "
+                "minimizer (the intercept diverges); drop those rows or give them weight. "
+                f"Classes: {self.classes.tolist()}."
+            )
 
     def __repr__(self) -> str:
         kind = f"{self.X.format} sparse" if sp.issparse(self.X) else "dense"
@@ -355,10 +368,15 @@ class Objective(BaseObjective):
         """``A^T diag(h) A`` with ``A = [X, 1]`` (or ``X`` without intercept), dense."""
         X = self.X
         if sp.issparse(X):
-            # CSR (X^T) times CSR (diag(h) X): scipy's fastest sparse product here, about half the
-            # time of X.T @ X.multiply(h) (a9a: 11 ms against 19 ms), with the same result.
-            gram = (self.X_csc.T @ (sp.diags(h) @ self.X_csr)).toarray()
-        elif np.all(h >= 0.0):
+            # One numba pass over the rows of CSR X, intercept border included (a9a: 3.4 ms,
+            # against 11 ms for scipy's CSR X^T times CSR diag(h) X). Lazy import: the solvers
+            # package imports this module.
+            from optimlab.solvers._kernels import weighted_gram_csr
+
+            Xr = self.X_csr
+            return weighted_gram_csr(Xr.data, Xr.indices, Xr.indptr, np.ascontiguousarray(h, dtype=float),
+                                     self.n_features, self.fit_intercept)
+        if np.all(h >= 0.0):
             # A^T A with A = sqrt(h) X is one symmetric rank-k update (BLAS syrk): half the flops.
             root = np.sqrt(h)[:, None] * X
             gram = root.T @ root
