@@ -47,6 +47,19 @@ class Datafit:
         """Second derivative of ``F`` at ``z`` applied to ``dz``."""
         raise NotImplementedError
 
+    def _at(self, z: np.ndarray, compute):
+        """``compute(z)``, memoized for the last ``z`` array.
+
+        Hessian-vector products come in runs at one point (the conjugate-gradient steps of one
+        Newton step), where the objective hands over the same cached linear-predictor array, so
+        the curvature at ``z`` is computed once per run instead of once per product.
+        """
+        memo = getattr(self, "_memo", None)
+        if memo is None or memo[0] is not z:
+            memo = (z, compute(z))
+            self._memo = memo
+        return memo[1]
+
     def hess_weights(self, y, z, s) -> np.ndarray:
         """Second derivative of ``F`` at ``z``, sample by sample.
 
@@ -75,6 +88,16 @@ def _check_finite_1d(y) -> np.ndarray:
         else:
             raise ValueError(f"y must be 1-D, got shape {arr.shape}.")
     return arr
+
+
+def _logistic_curvature(z: np.ndarray) -> np.ndarray:
+    """sigma(z) (1 - sigma(z)) from one exponential."""
+    e = np.exp(-np.abs(z))
+    return e / (1.0 + e) ** 2
+
+
+def _probabilities(z: np.ndarray) -> np.ndarray:
+    return softmax(z, axis=1)
 
 
 class Squared(Datafit):
@@ -158,8 +181,7 @@ class Logistic(Datafit):
         return self.hess_weights(y, z, s) * dz
 
     def hess_weights(self, y, z, s):
-        e = np.exp(-np.abs(z))
-        return s * e / (1.0 + e) ** 2
+        return s * self._at(z, _logistic_curvature)
 
     def optimal_intercept(self, y, z0, s, b0):
         # Newton on the derivative g(b), which increases with b, safeguarded by bisection on the
@@ -268,7 +290,7 @@ class Multinomial(Datafit):
         return val, s[:, None] * (np.exp(logp) - y)
 
     def hess_z(self, y, z, s, dz):
-        p = softmax(z, axis=1)
+        p = self._at(z, _probabilities)
         pdz = p * dz
         return s[:, None] * (pdz - p * pdz.sum(axis=1, keepdims=True))
 

@@ -714,3 +714,46 @@ def saga_epoch_csr(data, indices, indptr, Y, ns, W, b, table, avg, avg_b, order,
                 avg[indices[m], c] += delta[c] * data[m] / n
         if fit_intercept:
             _saga_intercept(b, avg_b, delta, step, n)
+
+
+# -- weighted Gram matrix of a CSR matrix (Newton with a Cholesky inner solver) ----------------
+@numba.njit(cache=True)
+def weighted_gram_csr(data, indices, indptr, h, p, fit_intercept):
+    r"""``A^T diag(h) A`` for CSR ``X`` (``p`` columns) and ``A = [X, 1]`` or ``A = X``, dense.
+
+    One pass over the rows accumulates ``h_i x_i x_i^T`` over the pairs of stored entries of
+    each row into one triangle (the one that ``indices`` order gives), plus the intercept border
+    ``sum_i h_i x_i`` and corner ``sum_i h_i``; the two triangles are then summed and mirrored.
+    Rows with duplicate column indices are handled (a pair of duplicates counts twice). ``h`` may
+    have any sign. Cost ``O(sum_i nnz_i^2 / 2 + p^2)``.
+    """
+    m = p + 1 if fit_intercept else p
+    G = np.zeros((m, m))
+    n = indptr.shape[0] - 1
+    for i in range(n):
+        hi = h[i]
+        if hi == 0.0:
+            continue
+        start, stop = indptr[i], indptr[i + 1]
+        for a in range(start, stop):
+            ja = indices[a]
+            va = hi * data[a]
+            G[ja, ja] += va * data[a]
+            for b in range(a + 1, stop):
+                jb = indices[b]
+                if jb == ja:
+                    G[ja, ja] += 2.0 * va * data[b]
+                else:
+                    G[ja, jb] += va * data[b]
+            if fit_intercept:
+                G[ja, p] += va
+        if fit_intercept:
+            G[p, p] += hi
+    for j in range(p):
+        for k in range(j + 1, p):
+            s = G[j, k] + G[k, j]
+            G[j, k] = s
+            G[k, j] = s
+        if fit_intercept:
+            G[p, j] = G[j, p]
+    return G
