@@ -327,3 +327,21 @@ def test_weighted_gram_kernel_non_canonical_csr_and_signed_weights(fit_intercept
     G = weighted_gram_csr(data, indices, indptr, h, 4, fit_intercept)
     np.testing.assert_allclose(G, expected, rtol=1e-14, atol=1e-14)
     np.testing.assert_array_equal(G, G.T)
+
+
+@pytest.mark.parametrize("kind", ["squared", "logistic"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gap_from_the_dual_point_prepared_with_the_gradient_is_the_same(kind, sparse):
+    X, y = make_data(kind, n=60, p=7)
+    X[:, 1] += 1.5
+    make = lambda: Objective(sp.csr_matrix(X) if sparse else X, y, datafit=kind,  # noqa: E731
+                             penalty=L2(0.05))
+    rng = np.random.default_rng(4)
+    for x in 0.3 * rng.standard_normal((3, make().size)):
+        prepared, fresh = make(), make()
+        _, grad = prepared.value_and_grad(x)  # prepares the dual point in the same pass
+        assert prepared._dual_point is not None
+        assert prepared.certificate(x) == pytest.approx(fresh.certificate(x), rel=1e-12, abs=1e-15)
+        np.testing.assert_allclose(grad, fresh.grad(x), rtol=1e-12, atol=1e-14)
+        prepared.value_and_grad(x + 1.0)  # another point: the prepared pieces must not be reused
+        assert prepared.certificate(x) == pytest.approx(fresh.certificate(x), rel=1e-12, abs=1e-15)
