@@ -91,15 +91,6 @@ def _grid(max_gradient, alphas, n_alphas, alpha_min_ratio, l1_ratio) -> np.ndarr
     return alpha_max * np.geomspace(1.0, ratio, n_alphas)
 
 
-def _null_model(base: Objective) -> tuple[np.ndarray, np.ndarray]:
-    """The null model (zero coefficients, best intercepts; the solution at alpha_max) and its ``z``."""
-    shape = (base.n_samples, base.n_outputs) if base.n_outputs > 1 else (base.n_samples,)
-    b0 = np.zeros(base.n_outputs) if base.n_outputs > 1 else 0.0
-    b = base.datafit.optimal_intercept(base.y, np.zeros(shape), base.s, b0) if base.fit_intercept else b0
-    x = base.join(np.zeros(base.n_coef), b)
-    return x, np.zeros(shape) + b
-
-
 def path(X, y, *, datafit="squared", l1_ratio=1.0, alphas=None, n_alphas=100, alpha_min_ratio=1e-3,
          fit_intercept=True, sample_weight=None, tol=1e-4, max_iter=None, solver="auto") -> PathResult:
     r"""Fit a GLM for each alpha of a decreasing grid, warm-started from the previous fit.
@@ -123,11 +114,10 @@ def path(X, y, *, datafit="squared", l1_ratio=1.0, alphas=None, n_alphas=100, al
     sample_weight : array-like of shape (n_samples,), optional
     tol : float, default 1e-4
         Relative tolerance, with one scale for the whole path: each fit stops when its
-        certificate is at most ``tol * scale``. For duality-gap certificates (squared and
-        logistic) the scale is :meth:`~optimlab.objectives.Objective.certificate_scale`, the
-        objective of the null model (zero coefficients, best intercept), which does not depend on
-        alpha. For gradient-norm certificates (multinomial) it is the norm of the datafit
-        gradient at the null model (the certificate there would vanish at alpha_max).
+        certificate is at most ``tol * scale``, with ``scale`` from
+        :meth:`~optimlab.objectives.Objective.certificate_scale`: the objective of the null model
+        (zero coefficients, best intercept) for duality gaps (squared and logistic), the norm of
+        the datafit gradient there for gradient norms (multinomial). Neither depends on alpha.
     max_iter : int, optional
         Iteration cap of each fit; the solver's default when None.
     solver : str, default "auto"
@@ -160,7 +150,7 @@ def path(X, y, *, datafit="squared", l1_ratio=1.0, alphas=None, n_alphas=100, al
     name = _auto_solver(base, l1_ratio) if isinstance(solver, str) and solver == "auto" else solver
     name = get_solver(name).name
     options = {} if max_iter is None else {"max_iter": max_iter}
-    x, z = _null_model(base)
+    x = base.null_point()  # the solution at alpha_max, where the path starts
     if name == "cd":
         # The gradient at the null model gives alpha_max, and the first fit starts from it.
         data = CDData(base)
@@ -169,12 +159,7 @@ def path(X, y, *, datafit="squared", l1_ratio=1.0, alphas=None, n_alphas=100, al
     else:
         data = None
         grid = _grid(base.alpha_max, alphas, n_alphas, alpha_min_ratio, l1_ratio)
-    if base.certificate_kind == "duality_gap":
-        scale = base.datafit.value(base.y, z, base.s)  # certificate_scale(), without products with X
-    else:
-        # The certificate at the null model vanishes at alpha_max; its datafit gradient does not.
-        scale = float(np.linalg.norm(base.smooth_value_and_grad(x)[1]))
-    scale = max(scale, np.finfo(float).tiny)
+    scale = base.certificate_scale()  # does not depend on alpha: one scale for the whole path
 
     results: list[Result] = []
     for alpha in grid:
