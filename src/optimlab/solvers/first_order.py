@@ -61,6 +61,7 @@ from optimlab.result import Result
 from optimlab.solvers import _transforms as tx
 from optimlab.solvers._monitor import Monitor
 from optimlab.solvers._registry import initial_point, register
+from optimlab.solvers._steps import probe_lipschitz
 from optimlab.solvers.schedules import make_schedule
 
 __all__ = ["adagrad", "adam", "adamw", "gd", "momentum", "nesterov", "rmsprop", "sgd"]
@@ -92,12 +93,7 @@ def _initial_step(objective: BaseObjective, x: np.ndarray, learning_rate: float 
     if L is None:
         if g is None:
             g = objective.value_and_grad(x)[1]
-        gnorm = float(np.linalg.norm(g))
-        if gnorm == 0.0:
-            return 1.0
-        h = 1e-4 * max(1.0, float(np.linalg.norm(x))) * g / gnorm
-        _, g2 = objective.value_and_grad(x + h)
-        L = float(np.linalg.norm(g2 - g)) / float(np.linalg.norm(h))
+        L = probe_lipschitz(objective.value_and_grad, x, g)
     return 1.0 / max(L, 1e-8)
 
 

@@ -24,6 +24,7 @@ from optimlab.objectives.objective import BaseObjective
 from optimlab.result import Result
 from optimlab.solvers._monitor import Monitor
 from optimlab.solvers._registry import initial_point, register
+from optimlab.solvers._steps import probe_lipschitz
 
 __all__ = ["fista", "ista"]
 
@@ -50,12 +51,7 @@ def _initial_lipschitz(objective: BaseObjective, x: np.ndarray, g: np.ndarray,
     known = objective.lipschitz()
     if known is not None and known > 0:
         return float(known), True
-    # Estimate from a small probe step; backtracking corrects it.
-    h = 1e-4 * max(1.0, float(np.linalg.norm(x))) * g / max(float(np.linalg.norm(g)), 1e-300)
-    _, g2 = objective.smooth_value_and_grad(x + h)
-    hn = float(np.linalg.norm(h))
-    est = float(np.linalg.norm(g2 - g)) / hn if hn > 0 else 1.0
-    return max(est, 1e-8), False
+    return probe_lipschitz(objective.smooth_value_and_grad, x, g), False
 
 
 def _run(objective, x0, *, accelerated, name, tol, max_iter, time_limit, callback, lipschitz,
