@@ -29,7 +29,8 @@ from scipy.special import expit, softmax
 from optimlab._validation import check_int, check_real
 from optimlab.datasets.loaders import check_target, infer_task
 from optimlab.exceptions import ConvergenceWarning
-from optimlab.objectives import ElasticNet, Objective
+from optimlab.objectives import Objective
+from optimlab.objectives.penalties import make_penalty
 from optimlab.result import Result, Status
 from optimlab.solvers import available_solvers, get_solver, solve, solvers_for
 
@@ -363,7 +364,7 @@ def compare(
     else:
         datafit = "logistic" if np.unique(y_train).size == 2 else "multinomial"
     alpha, l1_ratio, alpha_note = _penalty_strength(penalty, alpha, l1_ratio, X_train, y_train, datafit)
-    objective = Objective(X_train, y_train, datafit=datafit, penalty=_make_penalty(penalty, alpha, l1_ratio))
+    objective = Objective(X_train, y_train, datafit=datafit, penalty=make_penalty(penalty, alpha, l1_ratio))
     names = _choose_solvers(solvers, objective)
     tol_abs = tol * objective.certificate_scale()
 
@@ -454,10 +455,6 @@ def _penalty_strength(penalty, alpha, l1_ratio, X, y, datafit) -> tuple[float, f
     alpha_max = Objective(X, y, datafit=datafit).alpha_max(ratio)
     return (L1_ALPHA_FRACTION * alpha_max, ratio,
             f"default {L1_ALPHA_FRACTION:g} * alpha_max (alpha_max = {alpha_max:.4g})")
-
-
-def _make_penalty(penalty: str, alpha: float, l1_ratio: float):
-    return None if penalty == "none" else ElasticNet(alpha, l1_ratio)
 
 
 def _choose_solvers(solvers, objective: Objective) -> list[str]:
