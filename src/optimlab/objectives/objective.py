@@ -213,7 +213,6 @@ class Objective(BaseObjective):
         self._cache_fval: float | None = None  # datafit value at the cached z
         self._lipschitz: float | None = None
         self._csc = self._csr = None
-        self._b_hint = np.zeros(self.n_outputs) if self.n_outputs > 1 else 0.0
         self._dual_point = None
 
     def _check_class_weights(self) -> None:
@@ -351,7 +350,7 @@ class Objective(BaseObjective):
         z_star = z0 + b_star
         val_star, d_star = self.datafit.value_and_derivative(self.y, z_star, self.s)
         both = np.asarray(self.X.T @ np.column_stack([d, d_star]))
-        self._dual_point = (self._cache_x, b_star, z_star, val_star, d_star, -both[:, 1])
+        self._dual_point = (self._cache_x, z_star, val_star, d_star, -both[:, 1])
         return val, np.concatenate([both[:, 0], [d.sum()]])
 
     def hessp(self, x, v):
@@ -545,19 +544,18 @@ class Objective(BaseObjective):
         coef, b = self.split(x)
         z = self.linear_predictor(x)
         primal = self._datafit_value(x) + self.penalty.value(coef)
-        z0 = z - b
         prepared = self._dual_point
         if prepared is not None and prepared[0] is self._cache_x:
             # Prepared by value_and_grad at this very x (same cached array): no pass over X.
-            _, self._b_hint, z, value, d, v = prepared
+            _, z, value, d, v = prepared
         else:
+            z0 = z - b
             if self.fit_intercept:
                 # Warm start from x's own intercept: the solvers optimize it with the
                 # coefficients, so near the optimum it is within a Newton step or two of b*.
-                # (Starting from the last b*, ``_b_hint``, was measured to take more steps: a9a
-                # lbfgs, 2618 against 2266 sums.)
-                self._b_hint = self.datafit.optimal_intercept(self.y, z0, self.s, b)
-                z = z0 + self._b_hint
+                # (Starting from the previous b* was measured to take more steps: a9a lbfgs,
+                # 2618 against 2266 sums.)
+                z = z0 + self.datafit.optimal_intercept(self.y, z0, self.s, b)
             else:
                 z = z0
             value, d = self.datafit.value_and_derivative(self.y, z, self.s)
