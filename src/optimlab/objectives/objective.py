@@ -303,11 +303,17 @@ class Objective(BaseObjective):
         return g
 
     # -- protocol ----------------------------------------------------------------------------------
+    def _evaluate(self, x):
+        """One evaluation of the datafit at ``x``: ``(z, value, dF/dz)``, counted and cached."""
+        self.n_fev += 1
+        z = self.linear_predictor(x)
+        val, d = self.datafit.value_and_derivative(self.y, z, self.s)
+        self._cache_fval = val
+        return z, val, d
+
     def smooth_value_and_grad(self, x):
         """Datafit value and gradient (the smooth part; L2 belongs to the penalty's prox)."""
-        self.n_fev += 1
-        val, d = self.datafit.value_and_derivative(self.y, self.linear_predictor(x), self.s)
-        self._cache_fval = val
+        _, val, d = self._evaluate(x)
         return val, self._back(d)
 
     def smooth_value(self, x):
@@ -340,10 +346,7 @@ class Objective(BaseObjective):
 
     def _value_grad_and_dual_point(self, x):
         """Datafit value and gradient at ``x``, and the pieces of the gap's dual point there."""
-        self.n_fev += 1
-        z = self.linear_predictor(x)
-        val, d = self.datafit.value_and_derivative(self.y, z, self.s)
-        self._cache_fval = val
+        z, val, d = self._evaluate(x)
         b = self.split(x)[1]
         z0 = z - b
         b_star = self.datafit.optimal_intercept(self.y, z0, self.s, b)
