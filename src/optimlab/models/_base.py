@@ -170,7 +170,8 @@ def auto_solver(datafit: str, penalty: Penalty, n_samples: int, n_features: int,
 
 
 # -- building the problem and the solver call ------------------------------------------------------
-def solver_options(name: str, *, tol, max_iter, callback, learning_rate, batch_size, random_state) -> dict:
+def solver_options(name: str, *, tol, max_iter, callback, learning_rate, batch_size, random_state,
+                   schedule=None) -> dict:
     """Keyword options for solver ``name``: the ones it takes, and an error for a set one it ignores."""
     accepted = set(get_solver(name).options)
     options = {"tol": tol}
@@ -178,7 +179,7 @@ def solver_options(name: str, *, tol, max_iter, callback, learning_rate, batch_s
         options["max_iter"] = max_iter
     if callback is not None:
         options["callback"] = callback
-    for key, value in (("learning_rate", learning_rate), ("batch_size", batch_size)):
+    for key, value in (("learning_rate", learning_rate), ("batch_size", batch_size), ("schedule", schedule)):
         if value is None:
             continue
         if key not in accepted:
@@ -225,7 +226,7 @@ def fit_objective(estimator, params: dict, X, y, *, datafit: str, sample_weight=
     options = solver_options(
         name, tol=params["tol"] * objective.certificate_scale(), max_iter=params["max_iter"],
         callback=params["callback"], learning_rate=params["learning_rate"],
-        batch_size=params["batch_size"], random_state=params["random_state"],
+        batch_size=params["batch_size"], random_state=params["random_state"], schedule=params["schedule"],
     )
     return objective, solve(objective, name, x0=x0, **options)
 

@@ -31,7 +31,7 @@ from sklearn.utils.validation import validate_data
 
 from optimlab._validation import check_finite_array, check_sample_weight
 from optimlab.models._base import Anything, Bool, Int, Options, Real, Solver, datafit_name, validate_params
-from optimlab.models.linear import _ACCEPT_SPARSE, LinearRegression, LogisticRegression
+from optimlab.models.linear import _ACCEPT_SPARSE, LinearRegression, LogisticRegression, with_solution
 from optimlab.models.path import path
 from optimlab.objectives.objective import Objective
 from optimlab.objectives.penalties import ElasticNet
@@ -149,6 +149,7 @@ class _PathCV:
         grids = np.array([self._grid(base, params, r) for r in ratios])
         scorer = self._scorer(params["scoring"])
         scores = np.empty((len(folds), ratios.size, grids.shape[1]))
+        template = self._final_class(fit_intercept=params["fit_intercept"])
         for f, (train, test) in enumerate(folds):
             sw_train = None if sw is None else sw[train]
             sw_test = None if sw is None else sw[test]
@@ -162,7 +163,8 @@ class _PathCV:
                         f"{self.classes_.tolist()}; use fewer folds or stratified splits."
                     )
                 for a in range(grids.shape[1]):
-                    model = self._model_at(fitted.coefs[a], fitted.intercepts[a], X.shape[1])
+                    model = with_solution(template, fitted.coefs[a], fitted.intercepts[a],
+                                          n_features=X.shape[1], classes=fitted.classes)
                     kwargs = {} if sw_test is None else {"sample_weight": sw_test}
                     scores[f, r, a] = scorer(model, X[test], y[test], **kwargs)
 
@@ -242,10 +244,6 @@ class LinearRegressionCV(_PathCV, LinearRegression):
         X, y = validate_data(self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=np.float64, y_numeric=True)
         return self._fit_cv(X, y, sample_weight, "squared")
 
-    def _model_at(self, coef, intercept, n_features):
-        model = LinearRegression(fit_intercept=self.fit_intercept)
-        model.coef_, model.intercept_, model.n_features_in_ = coef, float(intercept), n_features
-        return model
 
 
 class LogisticRegressionCV(_PathCV, LogisticRegression):
@@ -303,11 +301,3 @@ class LogisticRegressionCV(_PathCV, LogisticRegression):
             )
         return self._fit_cv(X, y, sample_weight, datafit_name(self.classes_.size))
 
-    def _model_at(self, coef, intercept, n_features):
-        model = LogisticRegression(fit_intercept=self.fit_intercept)
-        model.classes_, model.n_features_in_ = self.classes_, n_features
-        if coef.ndim == 1:
-            model.coef_, model.intercept_ = coef.reshape(1, -1), np.array([float(intercept)])
-        else:
-            model.coef_, model.intercept_ = coef.T, np.asarray(intercept)
-        return model

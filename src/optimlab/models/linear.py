@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit, log_softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -40,8 +40,9 @@ from optimlab.models._base import (
     fit_objective,
     validate_params,
 )
+from optimlab.solvers.schedules import SCHEDULES
 
-__all__ = ["LinearRegression", "LogisticRegression", "alpha_from_C"]
+__all__ = ["LinearRegression", "LogisticRegression", "alpha_from_C", "with_solution"]
 
 _ACCEPT_SPARSE = ("csr", "csc")
 
@@ -93,6 +94,7 @@ _SHARED_CONSTRAINTS = {
     "max_iter": Int(low=1, allow_none=True),
     "learning_rate": Anything(),
     "batch_size": Int(low=1, allow_none=True),
+    "schedule": Options((None, *SCHEDULES)),
     "random_state": Anything(),
     "warm_start": Bool(),
     "callback": Callable(),
@@ -119,11 +121,15 @@ _PARAMS_DOC = r"""
         the objective of the null model (gaps) or times the certificate there (gradient norms).
     max_iter : int or None, default None
         Iteration cap; None means the solver's own default.
-    learning_rate : float, str or None, default None
-        Step size (or schedule name) for the solvers that take one (gd, sgd, adam, saga, ...);
-        None uses the solver's default. Setting it for a solver without a learning rate is an error.
+    learning_rate : float or None, default None
+        Step size for the solvers that take one (gd, sgd, adam, saga, ...); None uses the solver's
+        default. Setting it for a solver without a learning rate is an error.
     batch_size : int or None, default None
         Mini-batch size for the stochastic solvers; an error for the others when set.
+    schedule : {None, "constant", "inverse_scaling", "step", "cosine"}, default None
+        Learning-rate schedule over the epochs of the stochastic solvers (sgd, adagrad, rmsprop,
+        adam, adamw; see :func:`optimlab.solvers.schedules.make_schedule`); None uses the solver's
+        default. An error for the other solvers when set.
     random_state : None, int, numpy Generator or RandomState, default None
         Seed of the stochastic solvers; ignored by deterministic ones.
     warm_start : bool, default False
@@ -143,14 +149,29 @@ _ATTRS_DOC = """
 """
 
 
+def with_solution(estimator, coef, intercept, *, n_features: int, classes=None):
+    """A fitted copy of ``estimator`` whose coefficients are given (a path point, an epoch's iterate).
+
+    ``coef`` and ``intercept`` are laid out as :meth:`~optimlab.objectives.Objective.split`
+    returns them: ``(p,)`` and a float, or ``(p, K)`` and ``(K,)`` for the multinomial loss.
+    Nothing is fitted; the copy predicts and scores like an estimator fitted to that solution.
+    """
+    model = clone(estimator)
+    model.n_features_in_ = n_features
+    if classes is not None:
+        model.classes_ = classes
+    model._store(coef, intercept)
+    return model
+
+
 class _LinearModel(BaseEstimator):
     """Hyperparameters and the fit shared by the two estimators."""
 
     _constraints = _SHARED_CONSTRAINTS
 
     def __init__(self, *, penalty=None, alpha=None, l1_ratio=0.5, fit_intercept=True, solver="auto",
-                 tol=1e-4, max_iter=None, learning_rate=None, batch_size=None, random_state=None,
-                 warm_start=False, callback=None):
+                 tol=1e-4, max_iter=None, learning_rate=None, batch_size=None, schedule=None,
+                 random_state=None, warm_start=False, callback=None):
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -160,6 +181,7 @@ class _LinearModel(BaseEstimator):
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.batch_size = batch_size
+        self.schedule = schedule
         self.random_state = random_state
         self.warm_start = warm_start
         self.callback = callback
@@ -232,10 +254,12 @@ class LinearRegression(RegressorMixin, _LinearModel):
     def fit(self, X, y, sample_weight=None):
         """Fit the model; ``sample_weight`` scales each sample's loss (normalized to sum 1)."""
         X, y = validate_data(self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=np.float64, y_numeric=True)
-        coef, intercept = self._fit(X, y, "squared", sample_weight)
+        self._store(*self._fit(X, y, "squared", sample_weight))
+        return self
+
+    def _store(self, coef, intercept) -> None:
         self.coef_ = np.array(coef, dtype=float)
         self.intercept_ = float(intercept)
-        return self
 
     def predict(self, X):
         """Predicted targets ``X @ coef_ + intercept_``."""
@@ -269,12 +293,12 @@ class LogisticRegression(ClassifierMixin, _LinearModel):
     """
 
     def __init__(self, *, penalty="l2", alpha=None, l1_ratio=0.5, fit_intercept=True, solver="auto",
-                 tol=1e-4, max_iter=None, learning_rate=None, batch_size=None, random_state=None,
-                 warm_start=False, callback=None):
+                 tol=1e-4, max_iter=None, learning_rate=None, batch_size=None, schedule=None,
+                 random_state=None, warm_start=False, callback=None):
         super().__init__(penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                          solver=solver, tol=tol, max_iter=max_iter, learning_rate=learning_rate,
-                         batch_size=batch_size, random_state=random_state, warm_start=warm_start,
-                         callback=callback)
+                         batch_size=batch_size, schedule=schedule, random_state=random_state,
+                         warm_start=warm_start, callback=callback)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model; ``sample_weight`` scales each sample's loss (normalized to sum 1)."""
@@ -289,15 +313,17 @@ class LogisticRegression(ClassifierMixin, _LinearModel):
             # the previous coefficients belong to other classes: start cold
             del self.coef_
         self.classes_ = classes
-        datafit = datafit_name(classes.size)
-        coef, intercept = self._fit(X, y, datafit, sample_weight)
-        if datafit == "logistic":
-            self.coef_ = np.asarray(coef, dtype=float).reshape(1, -1).copy()
+        self._store(*self._fit(X, y, datafit_name(classes.size), sample_weight))
+        return self
+
+    def _store(self, coef, intercept) -> None:
+        coef = np.asarray(coef, dtype=float)
+        if coef.ndim == 1:  # two classes: one coefficient vector, for the positive class
+            self.coef_ = coef.reshape(1, -1).copy()
             self.intercept_ = np.array([float(intercept)])
         else:
-            self.coef_ = np.asarray(coef, dtype=float).T.copy()
+            self.coef_ = coef.T.copy()
             self.intercept_ = np.asarray(intercept, dtype=float).copy()
-        return self
 
     def decision_function(self, X):
         """Linear predictor: shape (n_samples,) for two classes (positive class), else (n_samples, K)."""

@@ -92,7 +92,8 @@ def _grid(max_gradient, alphas, n_alphas, alpha_min_ratio, l1_ratio) -> np.ndarr
 
 
 def path(X, y, *, datafit="squared", l1_ratio=1.0, alphas=None, n_alphas=100, alpha_min_ratio=1e-3,
-         fit_intercept=True, sample_weight=None, tol=1e-4, max_iter=None, solver="auto") -> PathResult:
+         fit_intercept=True, sample_weight=None, tol=1e-4, max_iter=None, solver="auto",
+         callback=None) -> PathResult:
     r"""Fit a GLM for each alpha of a decreasing grid, warm-started from the previous fit.
 
     Parameters
@@ -124,6 +125,10 @@ def path(X, y, *, datafit="squared", l1_ratio=1.0, alphas=None, n_alphas=100, al
         ``"auto"`` picks working-set coordinate descent (``"cd"``) for squared/logistic with an
         L1 or elastic-net penalty, ``"lbfgs"`` for ridge and ``"fista"`` for the multinomial
         lasso/elastic net. Any registered solver that can solve the problems may be named.
+    callback : callable, optional
+        ``callback(k, alpha, result)`` after the fit of the ``k``-th alpha (its
+        :class:`~optimlab.Result`); raising ``StopIteration`` ends the path there, and the
+        returned arrays hold the alphas fitted so far (tuning prunes paths this way).
 
     Returns
     -------
@@ -172,6 +177,12 @@ def path(X, y, *, datafit="squared", l1_ratio=1.0, alphas=None, n_alphas=100, al
             res = solve(objective, name, x, tol=tol * scale, **options)
         results.append(res)
         x = res.x
+        if callback is not None:
+            try:
+                callback(len(results) - 1, float(alpha), res)
+            except StopIteration:
+                break
+    grid = grid[: len(results)]
 
     K = base.n_outputs
     coefs = np.empty((grid.size, base.n_features) + ((K,) if K > 1 else ()))
