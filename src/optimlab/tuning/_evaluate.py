@@ -168,7 +168,7 @@ class TrialEvaluator:
         for k in range(len(self.folds)):
             X_train, y_train, X_test, y_test = self._fold_parts(k)
             fitted = clone(model).fit(X_train, y_train)
-            n_iter += int(np.sum(getattr(fitted, "n_iter_", 0)))
+            n_iter += int(np.sum(getattr(fitted, "n_iter_", None) or 0))
             not_converged += not getattr(getattr(fitted, "result_", None), "success", True)
             trial.set_user_attr("not_converged", not_converged)
             scores.append(self.metric(fitted, X_test, y_test))
@@ -242,8 +242,9 @@ class TrialEvaluator:
             not_converged += sum(not r.success for r in fitted.results)
             if pruned:
                 trial.set_user_attr("not_converged", not_converged)
-                best = int(np.nanargmax(sign * np.nanmean(fold_scores[: k + 1], axis=0)))
-                self._prune(trial, fold_scores[: k + 1, best], n_iter)
+                seen = fold_scores[: k + 1, : len(fitted.results)]  # fold k stopped at its last alpha
+                best = int(np.argmax(sign * seen.mean(axis=0)))
+                self._prune(trial, seen[:, best], n_iter)
         mean = fold_scores.mean(axis=0)
         se = fold_scores.std(axis=0, ddof=1) / np.sqrt(len(self.folds)) if len(self.folds) > 1 else 0 * mean
         best = int(np.argmax(sign * mean))  # the grid is decreasing: ties go to the largest alpha

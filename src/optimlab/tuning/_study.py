@@ -11,7 +11,7 @@ finished trials:
   failed with the user attribute ``surplus``), which settles the race of two workers asking at
   the same instant;
 - a trial whose worker died is marked failed and re-queued with the same parameters (Optuna's
-  :class:`~optuna.storages.RetryFailedTrialCallback`): through Optuna's heartbeat for SQL
+  :class:`~optuna.storages.RetryHeartbeatStaleTrialCallback`): through Optuna's heartbeat for SQL
   storages (the other machines' workers), and at once for a worker of this machine whose
   process is gone (every storage, journal files included, which have no heartbeat).
 """
@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 import optuna
-from optuna.storages import BaseStorage, InMemoryStorage, RDBStorage, RetryFailedTrialCallback
+from optuna.storages import BaseStorage, InMemoryStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
 __all__ = [
@@ -91,8 +91,10 @@ def open_storage(storage) -> BaseStorage:
             "nor a journal file (journal:///path/study.log or a path ending in .log)."
         )
     try:
-        return RDBStorage(text, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GRACE_PERIOD,
-                          failed_trial_callback=RetryFailedTrialCallback(max_retry=MAX_RETRY))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return RDBStorage(text, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GRACE_PERIOD,
+                              heartbeat_stale_trial_callback=_retry())
     except ImportError as error:
         raise ImportError(
             f"storage {text!r} needs a database driver that is not installed ({error}); for PostgreSQL "
@@ -103,6 +105,13 @@ def open_storage(storage) -> BaseStorage:
 def shareable(storage: BaseStorage) -> bool:
     """Whether other processes can open the storage (not in memory)."""
     return not isinstance(storage, InMemoryStorage)
+
+
+def _retry() -> RetryHeartbeatStaleTrialCallback:
+    """Optuna's re-queueing of a failed trial (same parameters; ``failed_trial`` records the original)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
 
 
 # -- samplers and pruners ------------------------------------------------------------------------
@@ -184,6 +193,10 @@ def make_sampler(sampler, seed: int | None, grid: Callable[[], dict] | None = No
             f"sampler must be a name ({', '.join(SAMPLERS)}) or an Optuna sampler, got {sampler!r}."
         )
     factory = _sampler_factory(sampler, grid)
+    if sampler == "grid":
+        # The grid's order is shuffled by the seed, and grid ids recorded in the storage index
+        # that order: every worker must use one sampler with the same seed.
+        return factory(0 if seed is None else seed)
     return factory(None) if seed is None else _TrialSeeded(factory, seed)
 
 
@@ -258,7 +271,7 @@ def reap_dead_workers(study: optuna.Study) -> list[int]:
             study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
         except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
             continue  # another worker got there first
-        RetryFailedTrialCallback(max_retry=MAX_RETRY)(study, study._storage.get_trial(trial._trial_id))
+        _retry()(study, study._storage.get_trial(trial._trial_id))
         reaped.append(trial.number)
     return reaped
 
