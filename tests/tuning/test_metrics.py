@@ -25,7 +25,8 @@ def test_classification_metrics_in_natural_units(fitted):
     X, _, _, yb, clf, yk, clf3 = fitted
     pred, proba = clf.predict(X), clf.predict_proba(X)
     expected = {"accuracy": skm.accuracy_score(yb, pred),
-                "balanced_accuracy": skm.balanced_accuracy_score(yb, pred), "f1": skm.f1_score(yb, pred), "f1_macro": skm.f1_score(yb, pred, average="macro"),
+                "balanced_accuracy": skm.balanced_accuracy_score(yb, pred), "f1": skm.f1_score(yb, pred),
+                "f1_macro": skm.f1_score(yb, pred, average="macro"),
                 "roc_auc": skm.roc_auc_score(yb, proba[:, 1]), "log_loss": skm.log_loss(yb, proba)}
     for name, value in expected.items():
         metric = get_metric(name)

@@ -128,6 +128,13 @@ class _TrialSeeded(optuna.samplers.BaseSampler):
         self._seed = seed
         self._local = threading.local()
 
+    def __getstate__(self):
+        return {"_factory": self._factory, "_seed": self._seed}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
+
     def _inner(self) -> optuna.samplers.BaseSampler:
         inner = getattr(self._local, "sampler", None)
         if inner is None:
@@ -155,33 +162,35 @@ class _TrialSeeded(optuna.samplers.BaseSampler):
         """Seeds come from the trial numbers; nothing to reseed."""
 
 
-def _sampler_factory(name: str, grid: Callable[[], dict] | None):
-    if name == "tpe":
-        def make(seed):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+class _SamplerFactory:
+    """``factory(seed) -> sampler`` for a sampler name (a class, so that worker processes get it)."""
+
+    def __init__(self, name: str, grid: dict | None):
+        if name not in SAMPLERS:
+            raise ValueError(
+                f"Unknown sampler {name!r}; use one of {', '.join(SAMPLERS)} or an Optuna sampler."
+            )
+        if name == "cmaes":
+            try:
+                import cmaes  # noqa: F401
+            except ImportError as error:
+                raise ImportError("sampler='cmaes' needs the cmaes package: pip install cmaes.") from error
+        self.name, self.grid = name, grid
+
+    def __call__(self, seed: int | None) -> optuna.samplers.BaseSampler:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            if self.name == "tpe":
                 # multivariate TPE models alpha and l1_ratio (or learning rate and batch size)
                 # jointly; group=True keeps it exact on conditional spaces.
                 return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
-        return make
-    if name == "random":
-        return lambda seed: optuna.samplers.RandomSampler(seed=seed)
-    if name == "grid":
-        search_space = grid()
-        return lambda seed: optuna.samplers.GridSampler(search_space, seed=seed)
-    if name == "qmc":
-        def make_qmc(seed):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            if self.name == "random":
+                return optuna.samplers.RandomSampler(seed=seed)
+            if self.name == "grid":
+                return optuna.samplers.GridSampler(self.grid, seed=seed)
+            if self.name == "qmc":
                 return optuna.samplers.QMCSampler(seed=seed)
-        return make_qmc
-    if name == "cmaes":
-        try:
-            import cmaes  # noqa: F401
-        except ImportError as error:
-            raise ImportError("sampler='cmaes' needs the cmaes package: pip install cmaes.") from error
-        return lambda seed: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
-    raise ValueError(f"Unknown sampler {name!r}; use one of {', '.join(SAMPLERS)} or an Optuna sampler.")
+            return optuna.samplers.CmaEsSampler(seed=seed)
 
 
 def make_sampler(sampler, seed: int | None, grid: Callable[[], dict] | None = None):
@@ -192,7 +201,7 @@ def make_sampler(sampler, seed: int | None, grid: Callable[[], dict] | None = No
         raise TypeError(
             f"sampler must be a name ({', '.join(SAMPLERS)}) or an Optuna sampler, got {sampler!r}."
         )
-    factory = _sampler_factory(sampler, grid)
+    factory = _SamplerFactory(sampler, grid() if sampler == "grid" else None)
     if sampler == "grid":
         # The grid's order is shuffled by the seed, and grid ids recorded in the storage index
         # that order: every worker must use one sampler with the same seed.
