@@ -1,10 +1,7 @@
 """Hyperparameter tuning and model selection: search spaces, path-aware tuning on Optuna, selection."""
 
 from optimlab.tuning.metrics import METRICS, Metric, get_metric
-try:
-    from optimlab.tuning.select import SelectionResult, select
-except ImportError:  # TEMP while select is written
-    pass
+from optimlab.tuning.select import SelectionResult, select
 from optimlab.tuning.space import Categorical, Float, Int
 from optimlab.tuning.tune import TuningResult, tune
 

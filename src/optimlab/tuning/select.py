@@ -12,7 +12,7 @@ with fold scores :math:`s_1, \dots, s_J`, training sets of :math:`n_1` rows and 
     \mathrm{SE} = \sqrt{\Big(\frac1J + \frac{n_2}{n_1}\Big)\hat\sigma^2},
 
 and the confidence interval is :math:`\bar s \pm t_{J-1,\,(1+c)/2}\,\mathrm{SE}` for the
-confidence level :math:`c`.
+confidence level :math:`c` (clipped to the metric's range: accuracy cannot exceed 1).
 
 **Why not** :math:`\hat\sigma/\sqrt J`? The fold scores are not independent: two training sets
 of K-fold cross-validation share a fraction :math:`(K-2)/(K-1)` of their rows, so the scores are
@@ -80,7 +80,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import has_fit_parameter
 
 from optimlab._validation import check_finite_array, check_int, check_real, check_sample_weight, check_X
-from optimlab.tuning.metrics import Metric, default_metric, get_metrics
+from optimlab.tuning.metrics import Metric, check_metric_task, default_metric, get_metrics
 
 __all__ = ["RULES", "NestedEstimate", "SelectionResult", "select"]
 
@@ -88,10 +88,14 @@ RULES = ("best", "one_se")
 #: Outer folds of ``nested=True``.
 DEFAULT_NESTED_FOLDS = 5
 
-_CLASSIFICATION_METRICS = frozenset(
-    {"accuracy", "balanced_accuracy", "f1", "f1_macro", "roc_auc", "roc_auc_ovr", "log_loss"})
-_REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
 _STAT_COLUMNS = ("mean", "se", "se_naive", "ci_low", "ci_high")
+#: Ranges of the named metrics: confidence intervals are clipped to them (accuracy cannot exceed 1).
+_RANGES = {
+    **dict.fromkeys(("accuracy", "balanced_accuracy", "f1", "f1_macro", "roc_auc", "roc_auc_ovr"),
+                    (0.0, 1.0)),
+    **dict.fromkeys(("log_loss", "mse", "rmse", "mae"), (0.0, math.inf)),
+    "r2": (-math.inf, 1.0),
+}
 
 
 @dataclass(repr=False)
@@ -294,22 +298,26 @@ def select(
     if scoring is None:
         scoring = default_metric(next((e for e in estimators if is_classifier(e)), estimators[0]))
     metrics = get_metrics(scoring, n_classes=n_classes)
-    _check_metrics(metrics, classification, names, estimators)
+    _check_metrics(metrics, classification, y, names, estimators)
     if sw is not None:
         for name, estimator in zip(names, estimators, strict=True):
             _fit_params(name, estimator, sw)
     plan = _Plan(metrics=metrics, rule=rule, confidence=confidence,
                  complexity=_check_complexity(complexity, names), classification=classification,
                  cv=cv, random_state=random_state, n_jobs=n_jobs)
-    if nested is not False and nested is not None and not (isinstance(cv, numbers.Integral)
-                                                            or hasattr(cv, "split")):
-        raise ValueError("nested cross-validation needs cv to be an int or a splitter (explicit (train, test) "
-                         f"indices refer to all the rows, not to an outer training part), got {type(cv).__name__}.")
+    if nested is None or nested is False:
+        outer = None
+    else:
+        outer = DEFAULT_NESTED_FOLDS if nested is True else nested
+    if outer is not None and not (isinstance(cv, numbers.Integral) or hasattr(cv, "split")):
+        raise ValueError(
+            "nested cross-validation needs cv to be an int or a splitter (explicit (train, test) indices "
+            f"refer to all the rows, not to an outer training part), got {type(cv).__name__}."
+        )
 
     folds = _make_folds(cv, X, y, groups, classification, random_state, "cv")
     result = _select_once(names, estimators, X, y, sw, folds, plan)
-    if nested is not False and nested is not None:
-        outer = DEFAULT_NESTED_FOLDS if nested is True else nested
+    if outer is not None:
         outer_folds = _make_folds(outer, X, y, groups, classification, random_state, "nested")
         result.nested = _nested(names, estimators, X, y, sw, groups, outer_folds, plan)
     return result
@@ -338,14 +346,17 @@ def _select_once(names, estimators, X, y, sw, folds, plan: _Plan) -> SelectionRe
     t_quantile = stats.t.ppf(0.5 + plan.confidence / 2.0, n_folds - 1)
     columns: dict[str, np.ndarray] = {}
     for m, metric in enumerate(metrics):
-        for stat, values in zip(_STAT_COLUMNS, _summary(scores[:, :, m], factor, t_quantile), strict=True):
+        summary = _summary(scores[:, :, m], metric.name, factor, t_quantile)
+        for stat, values in zip(_STAT_COLUMNS, summary, strict=True):
             columns[f"{metric.name}_{stat}"] = values
 
     primary = metrics[0]
     signed = primary.signed(scores[:, :, 0])
     signed_mean = signed.mean(axis=1)
     if np.all(np.isnan(signed_mean)):
-        raise ValueError(f"Every candidate has NaN {primary.name} scores on some fold; no candidate can be ranked.")
+        raise ValueError(
+            f"Every candidate has NaN {primary.name} scores on some fold; no candidate can be ranked."
+        )
     order = sorted(range(n_cand), key=lambda c: (-_nan_low(signed_mean[c]), c))
     best = order[0]
     tests = [_corrected_ttest(signed[best] - signed[c], factor) for c in range(n_cand)]
@@ -354,7 +365,10 @@ def _select_once(names, estimators, X, y, sw, folds, plan: _Plan) -> SelectionRe
     # a relative slack keeps a candidate tied with the threshold (to rounding) inside it
     threshold = signed_mean[best] - se_best - 1e-12 * abs(signed_mean[best])
     within = signed_mean >= threshold
-    chosen = best if plan.rule == "best" else _simplest(names, within, complexity, regularization, signed_mean)
+    if plan.rule == "best":
+        chosen = best
+    else:
+        chosen = _simplest(names, within, complexity, regularization, signed_mean)
 
     columns["delta"] = columns[f"{primary.name}_mean"] - columns[f"{primary.name}_mean"][best]
     columns["t_stat"] = np.array([t for t, _ in tests])
@@ -425,13 +439,19 @@ def _refit(name, estimator, X, y, sw):
         ) from exc
 
 
-def _summary(scores: np.ndarray, factor: float, t_quantile: float):
-    """Mean, corrected SE, naive SE and CI bounds of each row of ``scores`` (candidates x folds)."""
+def _summary(scores: np.ndarray, name: str, factor: float, t_quantile: float):
+    """Mean, corrected SE, naive SE and CI bounds of each row of ``scores`` (candidates x folds).
+
+    The interval is clipped to the range of metric ``name`` when it has one.
+    """
     n_folds = scores.shape[1]
     mean = scores.mean(axis=1)
     var = scores.var(axis=1, ddof=1)
     se = np.sqrt(factor * var)
-    return mean, se, np.sqrt(var / n_folds), mean - t_quantile * se, mean + t_quantile * se
+    low, high = _RANGES.get(name, (-math.inf, math.inf))
+    ci_low = np.clip(mean - t_quantile * se, low, high)
+    ci_high = np.clip(mean + t_quantile * se, low, high)
+    return mean, se, np.sqrt(var / n_folds), ci_low, ci_high
 
 
 def _corrected_ttest(diff: np.ndarray, factor: float) -> tuple[float, float]:
@@ -478,17 +498,18 @@ def _nested(names, estimators, X, y, sw, groups, outer_folds, plan: _Plan) -> Ne
                       for m in plan.metrics}
         except Exception as exc:
             raise ValueError(
-                f"Candidate {inner.chosen!r} could not be scored on outer fold {k}: {type(exc).__name__}: {exc}"
+                f"Candidate {inner.chosen!r} could not be scored on outer fold {k}: "
+                f"{type(exc).__name__}: {exc}"
             ) from exc
         rows.append({"chosen": inner.chosen, "n_train": train.size, "n_test": test.size, **scores})
     folds = pd.DataFrame(rows, index=pd.RangeIndex(len(rows), name="outer_fold"))
     n_outer = len(rows)
     factor = 1.0 / n_outer + folds["n_test"].mean() / folds["n_train"].mean()
     t_quantile = stats.t.ppf(0.5 + plan.confidence / 2.0, n_outer - 1)
-    names_m = [m.name for m in plan.metrics]
-    values = folds[names_m].to_numpy(dtype=float).T
-    summary = pd.DataFrame(dict(zip(_STAT_COLUMNS, _summary(values, factor, t_quantile), strict=True)),
-                           index=pd.Index(names_m, name="metric"))
+    stats_rows = [_summary(folds[[m.name]].to_numpy(dtype=float).T, m.name, factor, t_quantile)
+                  for m in plan.metrics]
+    summary = pd.DataFrame([[float(v[0]) for v in row] for row in stats_rows], columns=list(_STAT_COLUMNS),
+                           index=pd.Index([m.name for m in plan.metrics], name="metric"))
     return NestedEstimate(folds=folds, summary=summary)
 
 
@@ -521,8 +542,8 @@ def _task(names, estimators) -> bool:
     regressors = [n for n, e in zip(names, estimators, strict=True) if is_regressor(e)]
     if classifiers and regressors:
         raise ValueError(
-            f"candidates mix classifiers ({', '.join(classifiers)}) and regressors ({', '.join(regressors)}); "
-            "they cannot be scored on the same target."
+            f"candidates mix classifiers ({', '.join(classifiers)}) and regressors "
+            f"({', '.join(regressors)}); they cannot be scored on the same target."
         )
     return bool(classifiers)
 
@@ -554,18 +575,17 @@ def _check_target(y, n_samples: int, classification: bool):
     return check_finite_array(y, "y", ndim=1), None
 
 
-def _check_metrics(metrics, classification: bool, names, estimators) -> None:
+def _check_metrics(metrics, classification: bool, y, names, estimators) -> None:
     for metric in metrics:
-        if not classification and metric.name in _CLASSIFICATION_METRICS:
-            raise ValueError(
-                f"scoring {metric.name!r} needs class labels but the candidates are regressors; use a "
-                f"regression metric ({', '.join(_REGRESSION_METRICS)})."
-            )
-        if classification and metric.name in _REGRESSION_METRICS:
-            raise ValueError(
-                f"scoring {metric.name!r} is a regression metric but the candidates are classifiers; use "
-                "accuracy, balanced_accuracy, f1, f1_macro, roc_auc or log_loss."
-            )
+        check_metric_task(metric, classifier=classification)
+        if metric.name == "f1" and classification:
+            classes = np.unique(y)
+            if classes.size > 2 or 1 not in classes.tolist():
+                raise ValueError(
+                    f"scoring 'f1' is the F1 of the positive class labelled 1, but y's classes are "
+                    f"{classes.tolist()}; use 'f1_macro', or a scorer such as "
+                    "sklearn.metrics.make_scorer(f1_score, pos_label=...)."
+                )
         if metric.name == "log_loss":
             lacking = [n for n, e in zip(names, estimators, strict=True) if not hasattr(e, "predict_proba")]
             if lacking:
@@ -586,7 +606,8 @@ def _check_complexity(complexity, names):
             check_real(complexity[name], f"complexity[{name!r}]")
         return complexity
     raise TypeError(
-        f"complexity must be None, a dict of name -> number or a callable(fitted_estimator), got {complexity!r}."
+        "complexity must be None, a dict of name -> number or a callable(fitted_estimator), "
+        f"got {complexity!r}."
     )
 
 
@@ -602,7 +623,8 @@ def _make_folds(cv, X, y, groups, classification: bool, random_state, argument: 
         pairs = cv
     else:
         raise TypeError(
-            f"{argument} must be an int, a cross-validation splitter or an iterable of (train, test), got {cv!r}."
+            f"{argument} must be an int, a cross-validation splitter or an iterable of (train, test), "
+            f"got {cv!r}."
         )
     n_samples = X.shape[0]
     folds = []
@@ -629,10 +651,14 @@ def _fit_params(name: str, estimator, sw) -> dict:
     if isinstance(estimator, Pipeline):
         steps = [(n, s) for n, s in estimator.steps if s is not None and s != "passthrough"]
         if not has_fit_parameter(steps[-1][1], "sample_weight"):
-            raise TypeError(f"candidates[{name!r}]: the last step of the pipeline does not take sample_weight.")
+            raise TypeError(
+                f"candidates[{name!r}]: the last step of the pipeline does not take sample_weight."
+            )
         return {f"{n}__sample_weight": sw for n, s in steps if has_fit_parameter(s, "sample_weight")}
     if not has_fit_parameter(estimator, "sample_weight"):
-        raise TypeError(f"candidates[{name!r}] ({type(estimator).__name__}) does not take sample_weight in fit.")
+        raise TypeError(
+            f"candidates[{name!r}] ({type(estimator).__name__}) does not take sample_weight in fit."
+        )
     return {"sample_weight": sw}
 
 
