@@ -98,8 +98,8 @@ class TrialEvaluator:
 
     # -- the objective ---------------------------------------------------------------------------
     def __call__(self, trial: optuna.Trial) -> float:
+        trial.set_user_attr(WORKER_ATTR, worker_id())  # first: a trial whose worker dies must have an owner
         check_surplus(trial.study, trial, self.n_trials)
-        trial.set_user_attr(WORKER_ATTR, worker_id())
         start = time.perf_counter()
         params = sample_space(trial, self.space, skip=("alpha",) if self.grid is not None else ())
         model = clone(self.estimator).set_params(**params)

@@ -19,6 +19,7 @@ finished trials:
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import socket
 import threading
@@ -91,10 +92,7 @@ def open_storage(storage) -> BaseStorage:
             "nor a journal file (journal:///path/study.log or a path ending in .log)."
         )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(text, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GRACE_PERIOD,
-                              heartbeat_stale_trial_callback=_retry())
+        return _open_rdb(database_url(text))
     except ImportError as error:
         raise ImportError(
             f"storage {text!r} needs a database driver that is not installed ({error}); for PostgreSQL "
@@ -102,16 +100,66 @@ def open_storage(storage) -> BaseStorage:
         ) from error
 
 
+def database_url(url: str) -> str:
+    """``url`` with an installed PostgreSQL driver named when it names none.
+
+    ``postgresql://`` means psycopg2 to SQLAlchemy before 2.1 and psycopg (3) from 2.1 on; name the
+    one that is installed (psycopg2 first: what ``optimlab[postgres]`` installs).
+    """
+    import importlib.util
+
+    scheme, sep, rest = url.partition("://")
+    if scheme != "postgresql":
+        return url
+    for module in ("psycopg2", "psycopg"):
+        if importlib.util.find_spec(module) is not None:
+            return f"postgresql+{module}{sep}{rest}"
+    return url
+
+
+def _open_rdb(url: str, attempts: int = 5) -> RDBStorage:
+    """An RDBStorage with a heartbeat; retried while another worker is creating the tables.
+
+    Workers started together on an empty database all create Optuna's tables, and all but one
+    fail on a table or row that appeared meanwhile (optuna/optuna#1092); once the tables are
+    there, opening the storage only checks them.
+    """
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    def rdb():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return RDBStorage(url, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GRACE_PERIOD,
+                              heartbeat_stale_trial_callback=_retry())
+
+    for attempt in range(attempts - 1):
+        try:
+            return rdb()
+        except (OperationalError, ProgrammingError, IntegrityError):
+            time.sleep(0.1 * (attempt + 1))
+    return rdb()
+
+
 def shareable(storage: BaseStorage) -> bool:
     """Whether other processes can open the storage (not in memory)."""
     return not isinstance(storage, InMemoryStorage)
+
+
+class _Retry(RetryHeartbeatStaleTrialCallback):
+    """Optuna's re-queueing, minus the dead worker's name: the re-run, running with it before its
+    new worker writes its own, would be taken for a trial of the dead worker and failed again."""
+
+    def __call__(self, study, trial) -> None:
+        trial = copy.deepcopy(trial)
+        trial.user_attrs = {key: value for key, value in trial.user_attrs.items() if key != WORKER_ATTR}
+        super().__call__(study, trial)
 
 
 def _retry() -> RetryHeartbeatStaleTrialCallback:
     """Optuna's re-queueing of a failed trial (same parameters; ``failed_trial`` records the original)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
+        return _Retry(max_retry=MAX_RETRY)
 
 
 # -- samplers and pruners ------------------------------------------------------------------------
@@ -286,11 +334,11 @@ def reap_dead_workers(study: optuna.Study) -> list[int]:
 
 
 def _fail_stale(study: optuna.Study) -> None:
-    storage = study._storage
-    if isinstance(storage, RDBStorage) and storage.get_heartbeat_interval() is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            optuna.storages.fail_stale_trials(study)
+    # fail_stale_trials does nothing without a heartbeat; the study's storage is an RDBStorage
+    # wrapped in Optuna's cache, not an RDBStorage itself
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
     reap_dead_workers(study)
 
 

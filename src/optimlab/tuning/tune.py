@@ -191,10 +191,11 @@ def tune(estimator, space: dict, X, y, *, cv=5, scoring=None, n_trials: int | No
         raise ValueError(
             "n_trials and timeout are both None: give a number of trials, a time budget, or both."
         )
-    n_jobs = os.cpu_count() or 1 if n_jobs == -1 else check_int(n_jobs, "n_jobs", low=1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    n_jobs = cores if n_jobs == -1 else check_int(n_jobs, "n_jobs", low=1)
     threads = check_int(threads, "threads", low=1, allow_none=True)
     if threads is None and n_jobs > 1:
-        threads = max(1, (os.cpu_count() or 1) // n_jobs)
+        threads = max(1, cores // n_jobs)
     alpha_grid = check_int(alpha_grid, "alpha_grid", low=2)
     if random_state is not None:
         random_state = check_int(random_state, "random_state", low=0)
