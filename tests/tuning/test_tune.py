@@ -142,18 +142,25 @@ def test_stochastic_trials_reproduce_the_estimator_fit(data):
         assert last[2 * 8 + 7] == pytest.approx(expected.mean())
 
 
-def test_path_is_pruned_at_the_first_alpha_that_cannot_win(data, tmp_path):
+def test_path_trials_are_pruned_only_at_the_end_of_a_fold(data, tmp_path):
     X, _, yb, _ = data
     storage = f"sqlite:///{tmp_path / 'pruned.db'}"
-    # the largest alpha of the grid gives a log-loss near log 2 = 0.69 > 0.6: pruned there, at once
+    # every alpha of the first fold reports (the large ones with log-loss near log 2), but the
+    # pruner is asked only once the fold's path is done: its best log-loss (> 0.3 here) loses
+    grid = Categorical([10.0, 1.0, 0.3, 0.1])
     with pytest.raises(RuntimeError, match=r"No trial .* completed"):
-        tune(LogisticRegression(penalty="l1"), {"alpha": Float(1e-3, 10.0, log=True)}, X, yb, cv=3,
-             pruner=optuna.pruners.ThresholdPruner(upper=0.6), storage=storage, study_name="p",
+        tune(LogisticRegression(penalty="l1"), {"alpha": grid}, X, yb, cv=3,
+             pruner=optuna.pruners.ThresholdPruner(upper=0.3), storage=storage, study_name="p",
              random_state=0)
     (trial,) = optuna.load_study(study_name="p", storage=storage).trials
     assert trial.state == optuna.trial.TrialState.PRUNED
-    assert list(trial.intermediate_values) == [0] and trial.intermediate_values[0] > 0.6
+    assert sorted(trial.intermediate_values) == [0, 1, 2, 3]
+    assert trial.intermediate_values[0] > 0.6 and trial.intermediate_values[3] > 0.3
     assert len(trial.user_attrs["fold_scores"]) == 1
+    # the same trial is not pruned by a threshold its first alphas exceed but its best does not
+    res = tune(LogisticRegression(penalty="l1"), {"alpha": grid}, X, yb, cv=3,
+               pruner=optuna.pruners.ThresholdPruner(upper=0.65), random_state=0)
+    assert res.trials["state"].tolist() == ["complete"] and res.trials["folds"].iloc[0] == 3
 
 
 def test_finite_space_stops_when_every_configuration_was_tried(data):
@@ -164,10 +171,11 @@ def test_finite_space_stops_when_every_configuration_was_tried(data):
     assert len(res.trials) <= 50
     configs = {(t.params["penalty"], t.params["fit_intercept"]) for t in res.study.trials}
     assert configs == {("l1", True), ("l1", False), ("l2", True), ("l2", False)}
-    for trial in res.study.trials:  # a repeated configuration is copied, not refitted
-        if "duplicate_of" in trial.user_attrs:
-            original = res.study.trials[trial.user_attrs["duplicate_of"]]
-            assert trial.value == original.value and trial.user_attrs["n_iter"] == 0
+    copies = [t for t in res.study.trials if "duplicate_of" in t.user_attrs]
+    for trial in copies:  # a repeated configuration is copied, not refitted, and does not count
+        original = res.study.trials[trial.user_attrs["duplicate_of"]]
+        assert trial.value == original.value and trial.user_attrs["n_iter"] == 0
+    assert len(res.study.trials) - len(copies) == 4
 
 
 def test_grid_sampler_tries_each_point_once(data):

@@ -19,7 +19,9 @@ A trial is evaluated in one of three ways, chosen per trial from the sampled con
 The intermediate value reported at each step is the running cross-validation estimate: with
 folds :math:`1..k` seen and :math:`s_j` their scores, :math:`\frac1k \sum_{j \le k} s_j`
 (for a path, the best over the alphas fitted so far of that mean). Steps count folds, then
-alphas or epochs within a fold, so trials of one kind are compared at equal work.
+alphas or epochs within a fold, so trials of one kind are compared at equal work. Path trials
+report after every alpha but are only pruned at the end of a fold's path: the CV curve along the
+path is U-shaped, and its large-alpha end predicts nothing about the rest.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from optimlab.models._base import datafit_name
 from optimlab.models.linear import _LinearModel, with_solution
 from optimlab.models.path import path
 from optimlab.solvers._registry import get_solver
-from optimlab.tuning._study import WORKER_ATTR, check_surplus, worker_id
+from optimlab.tuning._study import COPY_ATTR, WORKER_ATTR, check_surplus, worker_id
 from optimlab.tuning.metrics import Metric
 from optimlab.tuning.space import Categorical, Dimension, Float, sample_space
 
@@ -128,7 +130,7 @@ class TrialEvaluator:
                     if key not in (WORKER_ATTR, "fit_time"):
                         trial.set_user_attr(key, value)
                 trial.set_user_attr("n_iter", 0)
-                trial.set_user_attr("duplicate_of", other.number)
+                trial.set_user_attr(COPY_ATTR, other.number)
                 return float(other.value)
         return None
 
@@ -226,7 +228,9 @@ class TrialEvaluator:
                 fold_scores[k, a] = self.metric(current, X_test, y_test)
                 running = sign * fold_scores[: k + 1, : a + 1].mean(axis=0)
                 trial.report(float(sign * running.max()), k * n_alphas + a)
-                if trial.should_prune():
+                # CV curves along the path are U-shaped: the best so far at a large alpha says
+                # nothing of the smaller ones, so a trial may only be pruned once a fold's path is done.
+                if a == n_alphas - 1 and k + 1 < len(self.folds) and trial.should_prune():
                     pruned = True
                     raise StopIteration
 

@@ -343,17 +343,24 @@ def _fail_stale(study: optuna.Study) -> None:
 
 
 # -- the worker loop ----------------------------------------------------------------------------
-def counts(study: optuna.Study) -> tuple[int, int, int]:
-    """(finished, running, waiting) trials of the study."""
-    finished = running = waiting = 0
+#: User attribute of a trial whose configuration was already evaluated (its result is copied).
+COPY_ATTR = "duplicate_of"
+
+
+def counts(study: optuna.Study) -> tuple[int, int, int, int]:
+    """(finished, copies, running, waiting) trials; copies of earlier configurations are not finished."""
+    finished = copies = running = waiting = 0
     for trial in study.get_trials(deepcopy=False):
         if trial.state in FINISHED:
-            finished += 1
+            if COPY_ATTR in trial.user_attrs:
+                copies += 1
+            else:
+                finished += 1
         elif trial.state == TrialState.RUNNING:
             running += 1
         elif trial.state == TrialState.WAITING:
             waiting += 1
-    return finished, running, waiting
+    return finished, copies, running, waiting
 
 
 def check_surplus(study: optuna.Study, trial: optuna.Trial, n_trials: int | None) -> None:
@@ -361,7 +368,8 @@ def check_surplus(study: optuna.Study, trial: optuna.Trial, n_trials: int | None
     if n_trials is None:
         return
     ahead = sum(1 for t in study.get_trials(deepcopy=False)
-                if t.number < trial.number and (t.state in FINISHED or t.state == TrialState.RUNNING))
+                if t.number < trial.number and COPY_ATTR not in t.user_attrs
+                and (t.state in FINISHED or t.state == TrialState.RUNNING))
     if ahead >= n_trials:
         trial.set_user_attr("surplus", True)
         raise Surplus(
@@ -378,16 +386,21 @@ def run_worker(study: optuna.Study, objective, *, n_trials: int | None, timeout:
                callbacks=(), n_configurations: int | None = None) -> None:
     """Run trials until ``n_trials`` are finished (by all workers together) or ``timeout`` passes.
 
-    With a finite space of ``n_configurations`` configurations, also stop once each was tried.
+    A trial that repeats an evaluated configuration is a copy (its result is copied, nothing is
+    fitted) and does not count. With a finite space of ``n_configurations`` configurations, stop
+    once each was tried; with any space, stop when copies outnumber twice the evaluated trials
+    (and 20): the sampler has converged onto configurations it already knows.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         _fail_stale(study)
         if n_configurations is not None and distinct_configurations(study) >= n_configurations:
             return
-        finished, running, waiting = counts(study)
+        finished, copies, running, waiting = counts(study)
         # running trials of other workers will reach the target: nothing left to start here
         if n_trials is not None and (finished + (0 if waiting else running)) >= n_trials:
+            return
+        if copies > max(20, 2 * finished):  # the sampler keeps proposing what was evaluated
             return
         if deadline is not None and time.monotonic() >= deadline:
             return

@@ -109,7 +109,7 @@ class Float(Dimension):
         if self.step is None:
             return None if self.low != self.high else [float(self.low)]
         n = math.floor((self.high - self.low) / self.step + 1e-9) + 1
-        return [float(self.low + k * self.step) for k in range(n)]
+        return [round(self.low + k * self.step, 12) for k in range(n)]
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,9 @@ class TuningResult:
     trials : pandas.DataFrame
         One row per trial (index ``trial``): state, score and its standard error, parameters,
         ``alpha`` of path trials, folds done, solver iterations, fits that did not converge,
-        seconds, the worker, and ``retry_of`` for the re-run of a failed trial.
+        seconds, the worker, ``retry_of`` for the re-run of a failed trial, and ``copy_of`` for
+        a trial that repeated an evaluated configuration (its result copied; it does not count
+        towards ``n_trials``).
     study : optuna.Study
         The Optuna study (its storage holds every trial).
     metric : str
@@ -346,7 +348,8 @@ def trials_frame(study: optuna.Study, metric: str) -> pd.DataFrame:
             if trial.datetime_complete and trial.datetime_start else None
         row.update(kind=attrs.get("kind"), folds=len(attrs.get("fold_scores", ())),
                    n_iter=attrs.get("n_iter"), not_converged=attrs.get("not_converged"), seconds=duration,
-                   worker=attrs.get(_study.WORKER_ATTR), retry_of=trial.system_attrs.get("failed_trial"))
+                   worker=attrs.get(_study.WORKER_ATTR), retry_of=trial.system_attrs.get("failed_trial"),
+                   copy_of=attrs.get(_study.COPY_ATTR))
         rows.append(row)
     return pd.DataFrame(rows).set_index("trial") if rows else pd.DataFrame()
 
