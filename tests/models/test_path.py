@@ -95,7 +95,7 @@ def test_ridge_uses_the_glmnet_grid():
     res = path(X, y, l1_ratio=0.0, n_alphas=5, tol=1e-8)
     assert_certified(res)
     assert res.alphas[0] == pytest.approx(Objective(X, y).alpha_max(1e-3))
-    assert all(r.solver == "lbfgs" for r in res.results)
+    assert all(r.solver == "newton" for r in res.results)
 
 
 @pytest.mark.parametrize("datafit", ["squared", "logistic"])

@@ -31,6 +31,7 @@ from sklearn.utils.validation import validate_data
 
 from optimlab._validation import check_finite_array, check_sample_weight
 from optimlab.models._base import Anything, Bool, Int, Options, Real, Solver, datafit_name, validate_params
+from optimlab.models._scoring import linear_predictor, linear_scorer
 from optimlab.models.linear import _ACCEPT_SPARSE, LinearRegression, LogisticRegression, with_solution
 from optimlab.models.path import path
 from optimlab.objectives.objective import Objective
@@ -129,11 +130,14 @@ class _PathCV:
             )
         return alpha_max * np.geomspace(1.0, params["alpha_min_ratio"], params["n_alphas"])
 
-    def _scorer(self, scoring):
+    def _scorer_name(self, scoring) -> str | None:
         if scoring is None:
-            return get_scorer("neg_log_loss" if self._classifier else "neg_mean_squared_error")
-        if isinstance(scoring, str):
-            return get_scorer(scoring)
+            return "neg_log_loss" if self._classifier else "neg_mean_squared_error"
+        return scoring if isinstance(scoring, str) else None
+
+    def _scorer(self, scoring):
+        if scoring is None or isinstance(scoring, str):
+            return get_scorer(self._scorer_name(scoring))
         if callable(scoring):
             return scoring
         raise TypeError(f"scoring must be None, a scorer name or a callable, got {scoring!r}.")
@@ -148,6 +152,8 @@ class _PathCV:
         folds = list(splitter.split(X, y))
         grids = np.array([self._grid(base, params, r) for r in ratios])
         scorer = self._scorer(params["scoring"])
+        fast = linear_scorer(self._scorer_name(params["scoring"]),
+                             n_classes=self.classes_.size if self._classifier else None)
         scores = np.empty((len(folds), ratios.size, grids.shape[1]))
         template = self._final_class(fit_intercept=params["fit_intercept"])
         for f, (train, test) in enumerate(folds):
@@ -162,11 +168,16 @@ class _PathCV:
                         f"cv fold {f} has classes {fitted.classes.tolist()} in its training part but y has "
                         f"{self.classes_.tolist()}; use fewer folds or stratified splits."
                     )
+                X_test, y_test = X[test], y[test]
                 for a in range(grids.shape[1]):
+                    if fast is not None:  # from the linear predictor: no estimator, no validation
+                        z = linear_predictor(X_test, fitted.coefs[a], fitted.intercepts[a])
+                        scores[f, r, a] = fast(z, y_test, fitted.classes, sw_test)
+                        continue
                     model = with_solution(template, fitted.coefs[a], fitted.intercepts[a],
                                           n_features=X.shape[1], classes=fitted.classes)
                     kwargs = {} if sw_test is None else {"sample_weight": sw_test}
-                    scores[f, r, a] = scorer(model, X[test], y[test], **kwargs)
+                    scores[f, r, a] = scorer(model, X_test, y_test, **kwargs)
 
         mean = scores.mean(axis=0)
         se = scores.std(axis=0, ddof=1) / np.sqrt(len(folds)) if len(folds) > 1 else np.zeros_like(mean)

@@ -70,7 +70,10 @@ class PathResult:
 def _auto_solver(objective: Objective, l1_ratio: float) -> str:
     if "coordinates" in objective.capabilities and l1_ratio > 0.0:
         return "cd"
-    return "lbfgs" if l1_ratio == 0.0 else "fista"
+    # Smooth (ridge) paths: Newton, whose quadratic convergence makes a warm-started fit one to
+    # three steps (20-alpha L2-logistic paths, 1 thread: dense 16000 x 50, 0.11 s against
+    # L-BFGS 0.16 s; a9a, 0.27 s against 6.6 s).
+    return "newton" if l1_ratio == 0.0 else "fista"
 
 
 def _grid(max_gradient, alphas, n_alphas, alpha_min_ratio, l1_ratio) -> np.ndarray:
@@ -123,7 +126,7 @@ def path(X, y, *, datafit="squared", l1_ratio=1.0, alphas=None, n_alphas=100, al
         Iteration cap of each fit; the solver's default when None.
     solver : str, default "auto"
         ``"auto"`` picks working-set coordinate descent (``"cd"``) for squared/logistic with an
-        L1 or elastic-net penalty, ``"lbfgs"`` for ridge and ``"fista"`` for the multinomial
+        L1 or elastic-net penalty, ``"newton"`` for ridge and ``"fista"`` for the multinomial
         lasso/elastic net. Any registered solver that can solve the problems may be named.
     callback : callable, optional
         ``callback(k, alpha, result)`` after the fit of the ``k``-th alpha (its

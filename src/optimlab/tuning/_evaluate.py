@@ -35,10 +35,18 @@ from sklearn.base import clone, is_classifier
 
 from optimlab.exceptions import ConvergenceWarning
 from optimlab.models._base import datafit_name
+from optimlab.models._scoring import linear_predictor
 from optimlab.models.linear import _LinearModel, with_solution
 from optimlab.models.path import path
 from optimlab.solvers._registry import get_solver
-from optimlab.tuning._study import COPY_ATTR, WORKER_ATTR, check_surplus, worker_id
+from optimlab.tuning._study import (
+    COPY_ATTR,
+    WORKER_ATTR,
+    check_surplus,
+    config_key,
+    finished_trials,
+    worker_id,
+)
 from optimlab.tuning.metrics import Metric
 from optimlab.tuning.space import Categorical, Dimension, Float, sample_space
 
@@ -124,14 +132,16 @@ class TrialEvaluator:
 
     def _copy_duplicate(self, trial) -> float | None:
         """The value of an earlier complete trial with the same parameters, copied (no refit)."""
-        for other in trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-            if other.number != trial.number and other.params == trial.params:
+        config = config_key(trial.params)
+        for number, record in sorted(finished_trials(trial.study).items()):
+            if number != trial.number and record.value is not None and record.key == config:
+                other = trial.study._storage.get_trial(record.trial_id)
                 for key, value in other.user_attrs.items():
                     if key not in (WORKER_ATTR, "fit_time"):
                         trial.set_user_attr(key, value)
                 trial.set_user_attr("n_iter", 0)
-                trial.set_user_attr(COPY_ATTR, other.number)
-                return float(other.value)
+                trial.set_user_attr(COPY_ATTR, number)
+                return float(record.value)
         return None
 
     def _kind(self, model, params) -> str:
@@ -148,6 +158,14 @@ class TrialEvaluator:
     def _fold_parts(self, k: int):
         train, test = self.folds[k]
         return self.X[train], self.y[train], self.X[test], self.y[test]
+
+    def _score_at(self, model, x: np.ndarray, X_test, y_test) -> float:
+        """The held-out metric of ``model`` with the solver's solution ``x`` (a path point, an epoch)."""
+        coef, intercept = _split(x, self.X.shape[1], model.fit_intercept)
+        if self.metric.linear is not None:
+            return self.metric.from_linear(linear_predictor(X_test, coef, intercept), y_test, self.classes)
+        current = with_solution(model, coef, intercept, n_features=self.X.shape[1], classes=self.classes)
+        return self.metric(current, X_test, y_test)
 
     def _running(self, done: list[float], current: float) -> float:
         return (sum(done) + current) / (len(done) + 1)
@@ -181,7 +199,6 @@ class TrialEvaluator:
 
     def _stochastic(self, trial, model) -> float:
         scores, n_iter, not_converged = [], 0, 0
-        n_features = self.X.shape[1]
         user_callback = model.callback
         for k in range(len(self.folds)):
             X_train, y_train, X_test, y_test = self._fold_parts(k)
@@ -191,9 +208,7 @@ class TrialEvaluator:
                 nonlocal pruned
                 if user_callback is not None:
                     user_callback(result)
-                current = with_solution(model, *_split(result.x, n_features, model.fit_intercept),
-                                        n_features=n_features, classes=self.classes)
-                score = self.metric(current, X_test, y_test)
+                score = self._score_at(model, result.x, X_test, y_test)
                 trial.report(self._running(scores, score), k * self.max_epochs + int(result.n_iter) - 1)
                 if trial.should_prune():
                     pruned = True
@@ -210,7 +225,6 @@ class TrialEvaluator:
 
     def _path(self, trial, model) -> float:
         grid, n_alphas = self.grid, self.grid.size
-        n_features = self.X.shape[1]
         sign = 1.0 if self.metric.greater_is_better else -1.0
         fold_scores = np.full((len(self.folds), n_alphas), np.nan)
         l1_ratio = {"l1": 1.0, "l2": 0.0}.get(model.penalty, model.l1_ratio)
@@ -222,10 +236,7 @@ class TrialEvaluator:
 
             def score_alpha(a, alpha, result, k=k, X_test=X_test, y_test=y_test):
                 nonlocal pruned
-                current = with_solution(model.set_params(alpha=alpha),
-                                        *_split(result.x, n_features, model.fit_intercept),
-                                        n_features=n_features, classes=self.classes)
-                fold_scores[k, a] = self.metric(current, X_test, y_test)
+                fold_scores[k, a] = self._score_at(model.set_params(alpha=alpha), result.x, X_test, y_test)
                 running = sign * fold_scores[: k + 1, : a + 1].mean(axis=0)
                 trial.report(float(sign * running.max()), k * n_alphas + a)
                 # CV curves along the path are U-shaped: the best so far at a large alpha says

@@ -25,7 +25,9 @@ import socket
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import optuna
@@ -347,19 +349,54 @@ def _fail_stale(study: optuna.Study) -> None:
 COPY_ATTR = "duplicate_of"
 
 
+@dataclass(frozen=True)
+class _Done:
+    """What the loop needs of a finished trial (finished trials never change, so it is cached)."""
+
+    trial_id: int
+    is_copy: bool
+    key: tuple  # the parameters, sorted: equal configurations have equal keys
+    value: float | None
+
+
+#: storage -> {trial id: _Done}. FrozenTrial's ``params`` and ``user_attrs`` deep-copy on every
+#: access, and every trial looks at every earlier one: without the cache, 1,500 trials spent 20 s
+#: copying dictionaries.
+_DONE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def config_key(params: dict) -> tuple:
+    """A hashable key of a configuration (equal parameters, equal keys)."""
+    return tuple(sorted(params.items()))
+
+
+def finished_trials(study: optuna.Study) -> dict[int, _Done]:
+    """Trial number -> :class:`_Done` for the study's finished (complete or pruned) trials."""
+    try:
+        cache = _DONE.setdefault(study._storage, {})
+    except TypeError:  # a storage that cannot be weakly referenced: no cache
+        cache = {}
+    done = {}
+    for trial in study.get_trials(deepcopy=False, states=FINISHED):
+        record = cache.get(trial._trial_id)
+        if record is None:
+            record = _Done(trial_id=trial._trial_id, is_copy=COPY_ATTR in trial.user_attrs,
+                           key=config_key(trial.params),
+                           value=trial.value if trial.state == TrialState.COMPLETE else None)
+            cache[trial._trial_id] = record
+        done[trial.number] = record
+    return done
+
+
 def counts(study: optuna.Study) -> tuple[int, int, int, int]:
     """(finished, copies, running, waiting) trials; copies of earlier configurations are not finished."""
-    finished = copies = running = waiting = 0
-    for trial in study.get_trials(deepcopy=False):
-        if trial.state in FINISHED:
-            if COPY_ATTR in trial.user_attrs:
-                copies += 1
-            else:
-                finished += 1
-        elif trial.state == TrialState.RUNNING:
-            running += 1
-        elif trial.state == TrialState.WAITING:
-            waiting += 1
+    done = finished_trials(study)
+    copies = sum(record.is_copy for record in done.values())
+    finished = len(done) - copies
+    running = waiting = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
+        running += trial.state == TrialState.RUNNING
+        waiting += trial.state == TrialState.WAITING
     return finished, copies, running, waiting
 
 
@@ -367,9 +404,10 @@ def check_surplus(study: optuna.Study, trial: optuna.Trial, n_trials: int | None
     """Raise :class:`Surplus` when ``n_trials`` trials numbered before this one are finished or running."""
     if n_trials is None:
         return
-    ahead = sum(1 for t in study.get_trials(deepcopy=False)
-                if t.number < trial.number and COPY_ATTR not in t.user_attrs
-                and (t.state in FINISHED or t.state == TrialState.RUNNING))
+    ahead = sum(1 for number, record in finished_trials(study).items()
+                if number < trial.number and not record.is_copy)
+    ahead += sum(1 for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                 if t.number < trial.number and COPY_ATTR not in t.user_attrs)
     if ahead >= n_trials:
         trial.set_user_attr("surplus", True)
         raise Surplus(
@@ -379,7 +417,7 @@ def check_surplus(study: optuna.Study, trial: optuna.Trial, n_trials: int | None
 
 def distinct_configurations(study: optuna.Study) -> int:
     """The number of distinct parameter sets among the finished trials."""
-    return len({tuple(sorted(t.params.items())) for t in study.get_trials(deepcopy=False, states=FINISHED)})
+    return len({record.key for record in finished_trials(study).values()})
 
 
 def run_worker(study: optuna.Study, objective, *, n_trials: int | None, timeout: float | None,

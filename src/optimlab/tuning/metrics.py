@@ -29,10 +29,12 @@ callable ``scorer(estimator, X, y) -> float`` with higher-is-better also work.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sklearn.base import is_classifier
 from sklearn.metrics import get_scorer, get_scorer_names
+
+from optimlab.models._scoring import linear_scorer
 
 __all__ = ["METRICS", "Metric", "check_metric_task", "default_metric", "get_metric", "get_metrics"]
 
@@ -49,16 +51,26 @@ class Metric:
         A scikit-learn scorer ``scorer(estimator, X, y, **kwargs)``, higher is better.
     greater_is_better : bool
         False for losses; :meth:`__call__` then undoes the scorer's sign.
+    linear : callable or None
+        The same score computed from a linear model's linear predictor
+        (:func:`optimlab.models._scoring.linear_scorer`), for the metrics that have one; tuning
+        scores path points and epochs with it instead of building an estimator for each.
     """
 
     name: str
     scorer: Callable
     greater_is_better: bool = True
+    linear: Callable | None = field(default=None, compare=False, repr=False)
 
     def __call__(self, estimator, X, y, sample_weight=None) -> float:
         """The metric of ``estimator`` on ``(X, y)`` in natural units."""
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         value = float(self.scorer(estimator, X, y, **kwargs))
+        return value if self.greater_is_better else -value
+
+    def from_linear(self, z, y, classes=None, sample_weight=None) -> float:
+        """The metric in natural units from the linear predictor ``z`` (needs ``linear``)."""
+        value = float(self.linear(z, y, classes, sample_weight))
         return value if self.greater_is_better else -value
 
     @property
@@ -121,9 +133,10 @@ def get_metric(spec, *, n_classes: int | None = None) -> Metric:
             scorer_name, greater = _NAMED[key]
             if key == "roc_auc" and n_classes is not None and n_classes > 2:
                 scorer_name = "roc_auc_ovr"
-            return Metric(key, get_scorer(scorer_name), greater)
+            fast = linear_scorer(scorer_name, n_classes=n_classes)
+            return Metric(key, get_scorer(scorer_name), greater, fast)
         if spec in get_scorer_names():
-            return Metric(spec, get_scorer(spec), True)
+            return Metric(spec, get_scorer(spec), True, linear_scorer(spec, n_classes=n_classes))
         raise ValueError(
             f"Unknown metric {spec!r}; use one of {', '.join(METRICS)}, a scikit-learn scorer name "
             "(sklearn.metrics.get_scorer_names()) or a callable scorer(estimator, X, y)."
