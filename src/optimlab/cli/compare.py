@@ -18,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from optimlab.cli._common import consoles, output_paths
 from optimlab.compare import DEFAULT_TOL, ProgressEvent, compare
 from optimlab.datasets import DataError, load_builtin, load_table
 from optimlab.report import comparison_table, convergence_plot, save_table
@@ -67,12 +68,9 @@ def main(
     seed: Annotated[int, typer.Option(help="Seed of the split and of the stochastic solvers.")] = 0,
 ) -> None:
     """Fit one regularized model with every applicable solver; compare time, objective and metrics."""
-    console = Console()
-    if not console.is_terminal:  # piped or captured output is not bound by a terminal's width
-        console = Console(width=150)
-    errors = Console(stderr=True)
+    console, errors = consoles()
     try:
-        paths = _output_paths(out, force)
+        paths = output_paths(out, OUTPUTS, force=force)
         if data is None:
             if target is not None:
                 raise DataError(f"--target {target!r} needs a DATA file; the built-in data has its own.")
@@ -105,19 +103,6 @@ def main(
     save_table(result, paths[0], paths[1], dataset=table.name)
     convergence_plot(result, paths[2], dataset=table.name)
     console.print(f"Wrote {', '.join(str(p) for p in paths)}.")
-
-
-def _output_paths(out: Path, force: bool) -> list[Path]:
-    """The output files; existing ones are an error unless ``force``."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; give a folder.")
-    paths = [out / name for name in OUTPUTS]
-    existing = [str(p) for p in paths if p.exists()]
-    if existing and not force:
-        raise ValueError(
-            f"Would overwrite {', '.join(existing)}; pass --force to replace them or choose another --out."
-        )
-    return paths
 
 
 class _SolverProgress:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from optimlab.cli._common import consoles, output_paths
 from optimlab.cli.compare import EXIT_BAD_INPUT, Task
 from optimlab.datasets import DataError, check_target, infer_task, load_builtin, load_table
 from optimlab.models.catalog import MODEL_NAMES, default_models, make_model
@@ -55,12 +55,9 @@ def main(
     seed: Annotated[int, typer.Option(help="Seed of the folds (outer, inner and nested).")] = 0,
 ) -> None:
     """Compare model families on the same cross-validation folds; choose one with confidence intervals."""
-    console = Console()
-    if not console.is_terminal:  # piped or captured output is not bound by a terminal's width
-        console = Console(width=150)
-    errors = Console(stderr=True)
+    console, errors = consoles()
     try:
-        paths = None if out is None else _output_paths(out, force)
+        paths = None if out is None else output_paths(out, OUTPUTS, force=force)
         if nested == 1 or nested < 0:
             raise ValueError(f"--nested must be 0 (none) or at least 2 outer folds, got {nested}.")
         if data is None:
@@ -183,19 +180,6 @@ def _split(text: str, option: str) -> list[str]:
     if repeated:
         raise ValueError(f"{option} lists {', '.join(repeated)} more than once.")
     return items
-
-
-def _output_paths(out: Path, force: bool) -> list[Path]:
-    """The output files; existing ones are an error unless ``force``."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; give a folder.")
-    paths = [out / name for name in OUTPUTS]
-    existing = [str(p) for p in paths if p.exists()]
-    if existing and not force:
-        raise ValueError(
-            f"Would overwrite {', '.join(existing)}; pass --force to replace them or choose another --out."
-        )
-    return paths
 
 
 def _save(result: SelectionResult, paths: list[Path], *, dataset: str, settings: dict) -> None:

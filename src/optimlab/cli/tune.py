@@ -22,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from optimlab.cli._common import consoles, output_paths
 from optimlab.cli.compare import EXIT_BAD_INPUT
 from optimlab.datasets import DataError, check_target, infer_task, load_builtin, load_table
 from optimlab.models import LinearRegression, LogisticRegression
@@ -142,17 +143,14 @@ def main(
     force: Annotated[bool, typer.Option("--force", help="Overwrite outputs already in --out.")] = False,
 ) -> None:
     """Tune a regularized linear or logistic regression by cross-validation (Optuna); plot the search."""
-    console = Console()
-    if not console.is_terminal:  # piped or captured output is not bound by a terminal's width
-        console = Console(width=150)
-    errors = Console(stderr=True)
+    console, errors = consoles()
 
     def fail(exc: BaseException, code: int) -> typer.Exit:
         errors.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return typer.Exit(code)
 
     try:
-        paths = _output_paths(out, force)
+        paths = output_paths(out, OUTPUTS, force=force)
         if storage is not None and study is None:
             raise ValueError(f"--storage needs --study to resume: name the study to create or resume in "
                              f"{_shown_storage(storage)}.")
@@ -228,18 +226,6 @@ def main(
 
 
 # -- inputs ---------------------------------------------------------------------------------------
-def _output_paths(out: Path, force: bool) -> list[Path]:
-    """The output files; existing ones are an error unless ``force``."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; give a folder.")
-    paths = [out / name for name in OUTPUTS]
-    existing = [str(p) for p in paths if p.exists()]
-    if existing and not force:
-        raise ValueError(
-            f"Would overwrite {', '.join(existing)}; pass --force to replace them or choose another --out."
-        )
-    return paths
-
 
 def _load(data: Path | None, target: str | None, console: Console):
     if data is None:
