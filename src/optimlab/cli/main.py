@@ -5,6 +5,7 @@ import typer
 from optimlab import __version__
 from optimlab.cli import compare as compare_cmd
 from optimlab.cli import select as select_cmd
+from optimlab.cli import solve as solve_cmd
 from optimlab.cli import solvers as solvers_cmd
 from optimlab.cli import tune as tune_cmd
 
@@ -18,6 +19,7 @@ app.command("solvers")(solvers_cmd.main)
 app.command("compare")(compare_cmd.main)
 app.command("select")(select_cmd.main)
 app.command("tune")(tune_cmd.main)
+app.command("solve")(solve_cmd.main)
 
 
 def _version(value: bool) -> None:
