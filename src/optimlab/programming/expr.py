@@ -56,10 +56,9 @@ class LinExpr:
     def ndim(self) -> int:
         return len(self.shape)
 
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of a scalar expression")
-        return self.shape[0]
+    # No __len__ and no __iter__: numpy must see an expression as one opaque object (a 0-d object
+    # array), so that scipy.sparse's ``A @ expr`` returns NotImplemented and our __rmatmul__ runs.
+    __iter__ = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} shape={self.shape} in {self.model!r}>"

@@ -209,7 +209,7 @@ def solve_osqp(problem: Problem, options: SolveOptions, warm=None) -> BackendOut
     if isinstance(warm, dict) and warm.get("backend") == "osqp" and warm.get("shape") == A.shape:
         solver.warm_start(x=warm["x"], y=warm["y"])
     start = time.perf_counter()
-    res = solver.solve()
+    res = solver.solve(raise_error=False)
     elapsed = time.perf_counter() - start
     status = str(res.info.status).lower()
     if status == "solved":
