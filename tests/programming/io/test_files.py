@@ -140,7 +140,7 @@ ENDATA
         (MPS_OK.replace(" UP bnd x 3", " UP bnd y 3"), 10, "unknown column 'y'"),
         (MPS_OK.replace(" UP bnd x 3", " SC bnd x 3"), 10, "semi-continuous"),
         (MPS_OK.replace("RHS\n", "RHS\nSOS\n"), 8, "not supported"),
-        (MPS_OK.replace("ENDATA\n", ""), 12, "missing ENDATA"),
+        (MPS_OK.replace("ENDATA\n", ""), 11, "missing ENDATA"),
         (MPS_OK.replace("COLUMNS", "COLUMNZ"), 5, "unknown section"),
     ],
 )
