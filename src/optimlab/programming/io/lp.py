@@ -200,6 +200,9 @@ def _expression(toks: _Tokens, b: _Builder, *, quadratic: bool):
             toks.fail(f"expected a variable name, found {value!r}.", line)
         j = b.col(value)
         lin[j] = lin.get(j, 0.0) + sign * coef
+        if toks.peek()[0] == "sym" and toks.peek()[1] in "*^/":
+            toks.fail(f"unexpected {toks.peek()[1]!r} after {value!r}: products and powers are only "
+                      "allowed inside [ ] in the objective.", toks.peek()[2])
     return lin, quad, const
 
 
