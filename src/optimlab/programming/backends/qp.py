@@ -32,7 +32,7 @@ from ._dispatch import SolveOptions
 __all__ = ["solve_clarabel", "solve_osqp", "solve_piqp"]
 
 #: Default tolerance of the QP backends when the caller gives none (relative and absolute).
-DEFAULT_TOL = 1e-9
+DEFAULT_TOL = 1e-10
 
 
 class _Split:
