@@ -22,6 +22,12 @@ with the ratio to ``highs-raw`` (the target: optimlab at most 1.2x at 1000 x 100
 every other layer). Every layer's objective is checked against the raw one (1e-6 relative).
 
 Run: ``python benchmarks/programming.py`` (defaults: sizes 200 and 1000, 3 repeats).
+
+``--maros-meszaros``: every Maros-Meszaros QP in ``../shared/data/mathprog`` with each QP backend
+and ``auto``, one child process per solve with a 60 s limit (``--time-limit``); counts the problems
+solved to 1e-6 relative of ``reference_optimum`` per backend (the target: ``auto`` solves at least
+as many as the best single backend). ``--testsets``: all Netlib LPs and the easy MIPLIB 3 tier
+through our reader and ``auto`` (``mip_gap = 1e-9``), against ``reference_optimum``.
 """
 
 from __future__ import annotations
@@ -191,6 +197,97 @@ RUNNERS = {"highs-raw": run_highs_raw, "optimlab": run_optimlab, "highspy": run_
            "linopy": run_linopy, "cvxpy": run_cvxpy, "pulp": run_pulp, "pyomo": run_pyomo}
 
 
+MATHPROG = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mathprog"
+QP_BACKENDS = ("auto", "piqp", "clarabel", "highs", "osqp")
+
+
+def qp_worker(name: str, backend: str, time_limit: float) -> None:
+    from optimlab.programming import SolveOptions, solve_problem
+    from optimlab.programming.io import read_mat
+
+    problem = read_mat(MATHPROG / "maros_meszaros" / f"{name}.mat")
+    start = time.perf_counter()
+    sol = solve_problem(problem, backend=backend, options=SolveOptions(time_limit=time_limit))
+    print(json.dumps({"status": sol.status.value, "objective": sol.objective if np.isfinite(sol.objective)
+                      else None, "time": time.perf_counter() - start, "backend": sol.backend}))
+
+
+def run_maros_meszaros(args) -> None:
+    import csv
+
+    with open(MATHPROG / "maros_meszaros_optimal_values.csv", newline="") as fh:
+        refs = {r["name"]: float(r["reference_optimum"]) for r in csv.DictReader(fh)}
+    names = sorted(refs) if not args.problems else args.problems
+    solved = {b: set() for b in args.backends}
+    times = {b: [] for b in args.backends}
+    rows = []
+    for name in names:
+        line = [f"{name:10s}"]
+        for backend in args.backends:
+            cmd = [sys.executable, __file__, "--qp-worker", name, backend, str(args.time_limit)]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.time_limit * 2 + 30)
+                out = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+                res = json.loads(out[-1]) if out else {"status": f"crash (exit {proc.returncode})"}
+            except subprocess.TimeoutExpired:
+                res = {"status": "killed"}
+            obj = res.get("objective")
+            rel = abs(obj - refs[name]) / max(1.0, abs(refs[name])) if obj is not None else np.inf
+            ok = res["status"] == "optimal" and rel <= 1e-6
+            if ok:
+                solved[backend].add(name)
+                times[backend].append(res["time"])
+            rows.append((name, backend, res["status"], rel, res.get("time")))
+            line.append(f"{backend}:{'OK' if ok else res['status'][:12]}")
+        print(" ".join(line), flush=True)
+    if args.out:
+        with open(args.out, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["problem", "backend", "status", "rel_error", "time"])
+            w.writerows(rows)
+    print(f"\n== Maros-Meszaros: solved to 1e-6 relative of the reference, {len(names)} problems, "
+          f"{args.time_limit:.0f} s limit")
+    for backend in args.backends:
+        t = times[backend]
+        median = np.median(t) if t else 0.0
+        print(f"{backend:9s} {len(solved[backend]):4d}   median time of the solved {median:.3f} s")
+    singles = [b for b in args.backends if b != "auto"]
+    if "auto" in solved and singles:
+        best = max(singles, key=lambda b: len(solved[b]))
+        ok = len(solved["auto"]) >= len(solved[best])
+        print(f"  {'PASS' if ok else 'MISS'}  auto solves at least as many as the best single backend "
+              f"({best}): {len(solved['auto'])} vs {len(solved[best])}")
+    nobody = sorted(set(names) - set().union(*solved.values()))
+    print(f"solved by no backend: {', '.join(nobody) if nobody else 'none'}")
+
+
+def run_testsets() -> None:
+    import csv
+
+    from optimlab.programming import SolveOptions, solve_problem
+    from optimlab.programming.io import read_problem
+
+    for csv_name, options, keep in (
+        ("netlib_optimal_values.csv", SolveOptions(), lambda r: True),
+        ("miplib3_optimal_values.csv", SolveOptions(mip_gap=1e-9, time_limit=120),
+         lambda r: r["tier"] == "easy"),
+    ):
+        with open(MATHPROG / csv_name, newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if keep(r)]
+        good, total_time, bad = 0, 0.0, []
+        for r in rows:
+            start = time.perf_counter()
+            sol = solve_problem(read_problem(MATHPROG / r["file"]), options=options)
+            total_time += time.perf_counter() - start
+            ref = float(r["reference_optimum"])
+            if sol.status == "optimal" and abs(sol.objective - ref) / max(1.0, abs(ref)) <= 1e-6:
+                good += 1
+            else:
+                bad.append(f"{r['name']} ({sol.status.value}, {sol.objective:.10g} vs {ref:.10g})")
+        print(f"{csv_name}: {good}/{len(rows)} to 1e-6 relative of reference_optimum, {total_time:.1f} s "
+              f"(read + solve){'; not: ' + ', '.join(bad) if bad else ''}", flush=True)
+
+
 def worker(layer: str, size: int, seed: int) -> None:
     cost, supply, demand = make_data(size, size, seed)
     total, solver, objective, values = RUNNERS[layer](cost, supply, demand)
@@ -232,9 +329,25 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=600.0, help="Seconds per child run.")
     parser.add_argument("--worker", nargs=3, metavar=("LAYER", "SIZE", "SEED"), help=argparse.SUPPRESS)
+    parser.add_argument("--qp-worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--maros-meszaros", action="store_true", help="Run the Maros-Meszaros QP set.")
+    parser.add_argument("--testsets", action="store_true", help="Run all Netlib and easy MIPLIB 3.")
+    parser.add_argument("--backends", nargs="+", default=list(QP_BACKENDS))
+    parser.add_argument("--problems", nargs="*", default=None)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--out", default=None, help="CSV of the Maros-Meszaros runs.")
     args = parser.parse_args()
     if args.worker:
         worker(args.worker[0], int(args.worker[1]), int(args.worker[2]))
+        return
+    if args.qp_worker:
+        qp_worker(args.qp_worker[0], args.qp_worker[1], float(args.qp_worker[2]))
+        return
+    if args.maros_meszaros:
+        run_maros_meszaros(args)
+        return
+    if args.testsets:
+        run_testsets()
         return
     import highspy
 
