@@ -18,7 +18,6 @@ read as numbers get a leading underscore, and names that then collide get a ``~2
 
 from __future__ import annotations
 
-import gzip
 import re
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import scipy.sparse as sp
 
 from ..problem import Block, Problem
 from ._errors import ModelFileError
+from ._files import read_text, write_text
 
 __all__ = ["read_lp", "write_lp"]
 
@@ -249,14 +249,7 @@ def read_lp(path) -> Problem:
         With the line number, for anything the reader cannot accept.
     """
     path = Path(path)
-    try:
-        if path.name.endswith(".gz"):
-            with gzip.open(path, "rt", encoding="latin-1") as fh:
-                text = fh.read()
-        else:
-            text = path.read_text(encoding="latin-1")
-    except (OSError, EOFError) as exc:
-        raise ModelFileError(path, None, f"cannot read the file ({exc}).") from exc
+    text = read_text(path)
     sections = _split_sections(path, text)
     if not sections or sections[0][0] not in ("min", "max"):
         raise ModelFileError(path, sections[0][1] if sections else None,
@@ -527,13 +520,4 @@ def lp_text(problem: Problem) -> str:
 
 def write_lp(problem: Problem, path, *, overwrite: bool = False) -> Path:
     """Write ``problem`` in CPLEX LP format (``.gz`` compresses); refuses to overwrite by default."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
-    text = lp_text(problem)
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "wt", encoding="latin-1") as fh:
-            fh.write(text)
-    else:
-        path.write_text(text, encoding="latin-1")
-    return path
+    return write_text(Path(path), lp_text(problem), overwrite=overwrite)

@@ -22,7 +22,6 @@ that fails, again as fixed format (Netlib's forplan has names with spaces).
 
 from __future__ import annotations
 
-import gzip
 import io
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import scipy.sparse as sp
 
 from ..problem import Block, Problem
 from ._errors import ModelFileError
+from ._files import read_text, write_text
 
 __all__ = ["read_mps", "write_mps"]
 
@@ -41,16 +41,6 @@ _SECTIONS = {
 _BOUND_TYPES = ("UP", "LO", "FX", "FR", "MI", "PL", "BV", "LI", "UI", "SC")
 _MAX_WORDS = {"MAX", "MAXIMIZE", "MAXIMISE"}
 _MIN_WORDS = {"MIN", "MINIMIZE", "MINIMISE"}
-
-
-def _open_text(path: Path) -> str:
-    try:
-        if path.name.endswith(".gz"):
-            with gzip.open(path, "rt", encoding="latin-1") as fh:
-                return fh.read()
-        return path.read_text(encoding="latin-1")
-    except (OSError, EOFError) as exc:
-        raise ModelFileError(path, None, f"cannot read the file ({exc}).") from exc
 
 
 def _fixed_fields(line: str) -> list[str]:
@@ -424,7 +414,7 @@ def read_mps(path, *, format: str = "auto") -> Problem:
         With the line number, for anything the reader cannot accept.
     """
     path = Path(path)
-    text = _open_text(path)
+    text = read_text(path)
     if format != "auto":
         return _Reader(path, format).read(text)
     try:
@@ -598,16 +588,8 @@ def write_mps(problem: Problem, path, *, fixed: bool | None = None, overwrite: b
     Refuses to replace an existing file unless ``overwrite=True``.
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
     if fixed is None:
         names = [problem.col_name(j) for j in range(problem.n_vars)]
         names += [problem.row_name(i) for i in range(problem.n_rows)]
         fixed = any(" " in name for name in names)
-    text = mps_text(problem, fixed=fixed)
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "wt", encoding="latin-1") as fh:
-            fh.write(text)
-    else:
-        path.write_text(text, encoding="latin-1")
-    return path
+    return write_text(path, mps_text(problem, fixed=fixed), overwrite=overwrite)
