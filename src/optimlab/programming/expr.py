@@ -221,12 +221,12 @@ class LinExpr:
             return LinExpr(self.model, S @ self.coef, S @ self.const, ())
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
         axes = tuple(a % self.ndim for a in axes)
-        keep = [d for d in range(self.ndim) if d not in axes]
-        out_shape = tuple(self.shape[d] for d in keep)
-        grid = np.indices(self.shape).reshape(self.ndim, -1)
-        out_idx = np.ravel_multi_index(grid[keep], out_shape) if keep else np.zeros(self.size, dtype=np.int64)
-        S = sp.csr_matrix((np.ones(self.size), (out_idx, np.arange(self.size))),
-                          shape=(int(np.prod(out_shape)), self.size))
+        out_shape = tuple(self.shape[d] for d in range(self.ndim) if d not in axes)
+        # the output entry of every input entry: the output's flat index, broadcast over the summed axes
+        out_idx = np.expand_dims(np.arange(int(np.prod(out_shape))).reshape(out_shape), axes)
+        out_idx = np.broadcast_to(out_idx, self.shape).ravel()
+        S = sp.csc_matrix((np.ones(self.size), out_idx, np.arange(self.size + 1)),
+                          shape=(int(np.prod(out_shape)), self.size)).tocsr()
         return LinExpr(self.model, (S @ self.coef).tocsr(), S @ self.const, out_shape)
 
     # ------------------------------------------------------------------ comparisons
