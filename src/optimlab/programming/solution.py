@@ -19,6 +19,7 @@ right-hand side, i.e. shadow prices: "one more unit of capacity is worth ``duals
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -126,7 +127,7 @@ class BackendOutput:
     z: np.ndarray | None = None
     bound: float | None = None
     iterations: int = 0
-    ranging: Ranging | None = None
+    ranging: Ranging | Callable[[], Ranging | None] | None = None
     warm: object | None = None
     time: float = 0.0
     extra: dict = field(default_factory=dict)
@@ -158,7 +159,8 @@ class Solution:
     row_dual, col_dual : ndarray or None
         The same, flat.
     ranging : Ranging or None
-        LP cost and right-hand-side ranges (HiGHS on an LP only).
+        LP cost and right-hand-side ranges (HiGHS on an LP only), computed on first access: on
+        large LPs it costs a fraction of the solve, which loops that do not read it need not pay.
     certificate : Certificate or None
         Residuals and gap recomputed from ``x`` and the duals (None without a point).
     bound : float or None
@@ -187,7 +189,7 @@ class Solution:
     reduced_costs: dict[str, np.ndarray]
     row_dual: np.ndarray | None
     col_dual: np.ndarray | None
-    ranging: Ranging | None
+    ranging_source: object
     certificate: Certificate | None
     bound: float | None
     backend: str
@@ -197,6 +199,12 @@ class Solution:
     warm: object | None = None
     fallbacks: list[str] = field(default_factory=list)
     iis: object | None = None
+
+    @property
+    def ranging(self) -> Ranging | None:
+        if callable(self.ranging_source):
+            self.ranging_source = self.ranging_source()
+        return self.ranging_source
 
     @property
     def success(self) -> bool:
@@ -386,7 +394,7 @@ def finish(problem: Problem, out: BackendOutput, *, fallbacks: list[str] | None 
         reduced_costs=_by_block(problem.var_blocks, col_dual),
         row_dual=row_dual,
         col_dual=col_dual,
-        ranging=out.ranging,
+        ranging_source=out.ranging,
         certificate=cert,
         bound=bound,
         backend=out.backend,

@@ -104,9 +104,7 @@ def _set_options(h: Highs, problem: Problem, options: SolveOptions) -> None:
 
 def _basis(h: Highs):
     basis = h.getBasis()
-    if not basis.valid:
-        return None
-    return {"col_status": list(basis.col_status), "row_status": list(basis.row_status)}
+    return basis if basis.valid else None
 
 
 def _warm_start(h: Highs, problem: Problem, warm) -> None:
@@ -120,11 +118,7 @@ def _warm_start(h: Highs, problem: Problem, warm) -> None:
         sol.value_valid = True
         h.setSolution(sol)
     elif not problem.is_mip and warm.get("basis") is not None:
-        basis = highspy.HighsBasis()
-        basis.col_status = warm["basis"]["col_status"]
-        basis.row_status = warm["basis"]["row_status"]
-        basis.valid = True
-        h.setBasis(basis)
+        h.setBasis(warm["basis"])
 
 
 def _ranging(h: Highs, problem: Problem) -> Ranging | None:
@@ -200,7 +194,8 @@ def solve_highs(problem: Problem, options: SolveOptions, warm=None) -> BackendOu
         bound = None
     ranging = None
     if status == SolutionStatus.OPTIMAL and problem.kind == "lp":
-        ranging = _ranging(h, problem)
+        def ranging():  # computed when the solution's ranging is first read
+            return _ranging(h, problem)
     warm_out = {
         "backend": "highs",
         "shape": (problem.n_vars, problem.n_rows),
