@@ -201,15 +201,20 @@ MATHPROG = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "s
 QP_BACKENDS = ("auto", "piqp", "clarabel", "highs", "osqp")
 
 
-def qp_worker(name: str, backend: str, time_limit: float) -> None:
+def qp_worker(name: str, backends: str, time_limit: float) -> None:
     from optimlab.programming import SolveOptions, solve_problem
     from optimlab.programming.io import read_mat
 
     problem = read_mat(MATHPROG / "maros_meszaros" / f"{name}.mat")
-    start = time.perf_counter()
-    sol = solve_problem(problem, backend=backend, options=SolveOptions(time_limit=time_limit))
-    print(json.dumps({"status": sol.status.value, "objective": sol.objective if np.isfinite(sol.objective)
-                      else None, "time": time.perf_counter() - start, "backend": sol.backend}))
+    for backend in backends.split(","):
+        start = time.perf_counter()
+        try:
+            sol = solve_problem(problem, backend=backend, options=SolveOptions(time_limit=time_limit))
+            status, objective = sol.status.value, sol.objective if np.isfinite(sol.objective) else None
+        except Exception as exc:  # a backend that raises counts as a failure, the run goes on
+            status, objective = f"error: {exc}"[:60], None
+        print(json.dumps({"backend": backend, "status": status, "objective": objective,
+                          "time": time.perf_counter() - start}), flush=True)
 
 
 def run_maros_meszaros(args) -> None:
@@ -223,14 +228,20 @@ def run_maros_meszaros(args) -> None:
     rows = []
     for name in names:
         line = [f"{name:10s}"]
+        cmd = [sys.executable, __file__, "--qp-worker", name, ",".join(args.backends), str(args.time_limit)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=(args.time_limit + 30) * len(args.backends))
+            stdout = proc.stdout
+        except subprocess.TimeoutExpired as exc:
+            stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        results = {}
+        for ln in stdout.splitlines():
+            if ln.startswith("{"):
+                res = json.loads(ln)
+                results[res["backend"]] = res
         for backend in args.backends:
-            cmd = [sys.executable, __file__, "--qp-worker", name, backend, str(args.time_limit)]
-            try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.time_limit * 2 + 30)
-                out = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-                res = json.loads(out[-1]) if out else {"status": f"crash (exit {proc.returncode})"}
-            except subprocess.TimeoutExpired:
-                res = {"status": "killed"}
+            res = results.get(backend, {"status": "crashed or killed", "objective": None, "time": None})
             obj = res.get("objective")
             rel = abs(obj - refs[name]) / max(1.0, abs(refs[name])) if obj is not None else np.inf
             ok = res["status"] == "optimal" and rel <= 1e-6
