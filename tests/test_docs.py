@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["README.md", "docs/minimize.md", "docs/compare.md", "docs/tuning.md", "docs/programming.md"]
+PAGES = ["README.md", "docs/minimize.md", "docs/compare.md", "docs/tuning.md", "docs/programming.md",
+         "docs/programming_dp.md"]
 
 
 def blocks(page):

@@ -357,7 +357,7 @@ _NO_POINT = frozenset({
 def finish(problem: Problem, out: BackendOutput, *, fallbacks: list[str] | None = None) -> Solution:
     """Turn a backend's output into a :class:`Solution` (user's sense, per-block views, certificate)."""
     status = SolutionStatus(out.status)
-    x = None if out.x is None else np.asarray(out.x, dtype=float)
+    x = None if out.x is None else np.asarray(out.x, dtype=float) + 0.0  # + 0.0 turns -0.0 into 0.0
     # A point that comes with "infeasible" or "unbounded" is the backend's last iterate, not an
     # answer: it is not reported (the objective of an unbounded problem is -inf / +inf).
     has_point = (
