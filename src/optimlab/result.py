@@ -47,18 +47,29 @@ class History:
     ----------
     iteration, time, fun, certificate : ndarray
         Iteration number, seconds since the start, objective value and optimality certificate.
+    metrics : dict of str to ndarray
+        Further per-iteration measures, aligned with ``iteration`` (for example the validation
+        metrics of a recommender, ``"val_rmse"``); empty for most solvers. An iteration where a
+        measure was not taken holds NaN.
     """
 
     iteration: list = field(default_factory=list)
     time: list = field(default_factory=list)
     fun: list = field(default_factory=list)
     certificate: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
 
-    def append(self, iteration: int, time: float, fun: float, certificate: float) -> None:
+    def append(self, iteration: int, time: float, fun: float, certificate: float,
+               metrics: dict | None = None) -> None:
+        n = len(self.iteration)
         self.iteration.append(int(iteration))
         self.time.append(float(time))
         self.fun.append(float(fun))
         self.certificate.append(float(certificate))
+        for name in metrics or {}:
+            self.metrics.setdefault(name, [np.nan] * n)
+        for name, column in self.metrics.items():
+            column.append(float((metrics or {}).get(name, np.nan)))
 
     def freeze(self) -> History:
         """Return a copy whose columns are NumPy arrays."""
@@ -67,6 +78,7 @@ class History:
             time=np.asarray(self.time, dtype=float),
             fun=np.asarray(self.fun, dtype=float),
             certificate=np.asarray(self.certificate, dtype=float),
+            metrics={name: np.asarray(column, dtype=float) for name, column in self.metrics.items()},
         )
 
     def __len__(self) -> int:
@@ -80,6 +92,7 @@ class History:
             "time": frozen.time,
             "fun": frozen.fun,
             "certificate": frozen.certificate,
+            **frozen.metrics,
         }
 
 
