@@ -8,7 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["README.md", "docs/minimize.md", "docs/compare.md", "docs/tuning.md", "docs/programming.md",
-         "docs/programming_dp.md"]
+         "docs/programming_dp.md",
+         "docs/recommend.md"]
 
 
 def blocks(page):

@@ -59,7 +59,7 @@ class BPR(Recommender):
                     "init_std", "tol", "time_limit", "random_state")
 
     def __init__(self, *, factors: int = 64, epochs: int = 30, learning_rate: float = 0.05,
-                 regularization: float = 0.005, bias_regularization: float | None = None,
+                 regularization: float = 0.01, bias_regularization: float | None = None,
                  init_std: float = 0.1, tol: float = 1e-6, time_limit: float | None = None,
                  random_state=None, validation_k: int = 10) -> None:
         self.factors = factors
