@@ -153,17 +153,6 @@ def mf_predict(users, items, mu, bu, bi, P, Q):
 # -- implicit feedback: weighted ALS ---------------------------------------------------------------
 
 
-@njit(cache=True, inline="always", fastmath=_FAST)
-def _symv(S, x, scale, out):
-    """``out = scale * S @ x`` without calling BLAS (these run inside parallel loops)."""
-    k = x.shape[0]
-    for a in range(k):
-        acc = 0.0
-        for c in range(k):
-            acc += S[a, c] * x[c]
-        out[a] = scale * acc
-
-
 @njit(parallel=True, cache=True, fastmath=_FAST)
 def ials_cholesky_half(indptr, indices, weights, Y, YtY, X, w0, lam):
     """Exact weighted least squares for every row (Hu, Koren and Volinsky's normal equations).
@@ -207,86 +196,100 @@ def ials_cholesky_half(indptr, indices, weights, Y, YtY, X, w0, lam):
 
 
 @njit(parallel=True, cache=True, fastmath=_FAST)
-def ials_cg_half(indptr, indices, weights, Y, YtY, X, w0, lam, steps):
-    """``steps`` conjugate-gradient iterations per row on the same normal equations, warm-started
-    from the current ``X`` (Takacs, Pilaszy and Tikk 2011)."""
+def ials_cg_init(indptr, indices, weights, Y, X, G, w0, lam, R):
+    """Residuals ``R = b - A X`` of every row's normal equations, given ``G = X @ (Y'Y)``.
+
+    ``A_u = w0 Y'Y + sum_{i in I_u} (w_ui - w0) y_i y_i' + lam_u I`` and ``b_u = sum_i w_ui y_i``
+    (the dense ``Y'Y`` products are done by BLAS outside, for all rows at once). Returns the
+    squared residual norm of each row (the residual is minus half the gradient of the loss in
+    that row) and each row's observed part of the loss, ``sum_i w (1 - s)^2 - w0 s^2``.
+    """
     n, k = X.shape
+    rr = np.empty(n)
+    obs = np.empty(n)
     for u in prange(n):
-        s = indptr[u]
-        e = indptr[u + 1]
-        x = X[u].copy()
-        # r = b - A x
-        r = np.empty(k)
-        _symv(YtY, x, -w0, r)
         for f in range(k):
-            r[f] -= lam[u] * x[f]
-        Ap = np.empty(k)
-        for j in range(s, e):
+            R[u, f] = -w0 * G[u, f] - lam[u] * X[u, f]
+        part = 0.0
+        for j in range(indptr[u], indptr[u + 1]):
             i = indices[j]
             w = weights[j]
-            yx = 0.0
+            yx = X.dtype.type(0)
             for f in range(k):
-                yx += Y[i, f] * x[f]
+                yx += Y[i, f] * X[u, f]
+            part += w * (1.0 - yx) ** 2 - w0 * yx * yx
             coef = w - (w - w0) * yx
             for f in range(k):
-                r[f] += coef * Y[i, f]
-        p = r.copy()
-        rr = 0.0
+                R[u, f] += coef * Y[i, f]
+        acc = 0.0
         for f in range(k):
-            rr += r[f] * r[f]
-        for _ in range(steps):
-            if rr < 1e-20:
-                break
-            _symv(YtY, p, w0, Ap)
-            for f in range(k):
-                Ap[f] += lam[u] * p[f]
-            for j in range(s, e):
-                i = indices[j]
-                yp = 0.0
-                for f in range(k):
-                    yp += Y[i, f] * p[f]
-                coef = (weights[j] - w0) * yp
-                for f in range(k):
-                    Ap[f] += coef * Y[i, f]
-            pAp = 0.0
-            for f in range(k):
-                pAp += p[f] * Ap[f]
-            alpha = rr / pAp
-            rr_new = 0.0
-            for f in range(k):
-                x[f] += alpha * p[f]
-                r[f] -= alpha * Ap[f]
-                rr_new += r[f] * r[f]
-            beta = rr_new / rr
-            for f in range(k):
-                p[f] = r[f] + beta * p[f]
-            rr = rr_new
-        X[u, :] = x
+            acc += R[u, f] * R[u, f]
+        rr[u] = acc
+        obs[u] = part
+    return rr, obs
 
 
 @njit(parallel=True, cache=True, fastmath=_FAST)
-def ials_row_grad(indptr, indices, weights, Y, YtY, X, w0, lam):
-    """Observed-part loss and the gradient block of the rows of ``X``.
+def ials_cg_step(indptr, indices, weights, Y, X, P, G, R, rr, w0, lam):
+    """One conjugate-gradient iteration on every row at once, given ``G = P @ (Y'Y)``.
 
-    Returns ``(sum over stored pairs of w (1 - s)^2 - w0 s^2, |grad_X|^2)`` where ``s = x_u.y_i``
-    and ``grad_u = 2 (w0 Y'Y x_u + sum_i ((w_ui - w0) s - w_ui) y_i + lam_u x_u)``.
+    Updates the rows of ``X`` (solution), ``R`` (residual), ``P`` (direction) and ``rr`` in
+    place (Takacs, Pilaszy and Tikk 2011, run in lockstep so that the dense part is one GEMM).
+    """
+    n, k = X.shape
+    for u in prange(n):
+        if rr[u] <= 1e-30:
+            continue
+        Ap = np.empty(k, X.dtype)
+        for f in range(k):
+            Ap[f] = w0 * G[u, f] + lam[u] * P[u, f]
+        for j in range(indptr[u], indptr[u + 1]):
+            i = indices[j]
+            yp = X.dtype.type(0)
+            for f in range(k):
+                yp += Y[i, f] * P[u, f]
+            coef = (weights[j] - w0) * yp
+            for f in range(k):
+                Ap[f] += coef * Y[i, f]
+        pAp = 0.0
+        for f in range(k):
+            pAp += P[u, f] * Ap[f]
+        if pAp <= 0.0:
+            continue
+        alpha = rr[u] / pAp
+        rr_new = 0.0
+        for f in range(k):
+            X[u, f] += alpha * P[u, f]
+            R[u, f] -= alpha * Ap[f]
+            rr_new += R[u, f] * R[u, f]
+        beta = rr_new / rr[u]
+        for f in range(k):
+            P[u, f] = R[u, f] + beta * P[u, f]
+        rr[u] = rr_new
+
+
+@njit(parallel=True, cache=True, fastmath=_FAST)
+def ials_row_grad(indptr, indices, weights, Y, X, G, w0, lam):
+    """Observed-part loss and the squared norm of the gradient block of the rows of ``X``.
+
+    Given ``G = X @ (Y'Y)``, returns ``(sum over stored pairs of w (1 - s)^2 - w0 s^2,
+    |grad_X|^2)`` with ``s = x_u.y_i`` and
+    ``grad_u = 2 (w0 Y'Y x_u + sum_i ((w_ui - w0) s - w_ui) y_i + lam_u x_u)``.
     """
     n, k = X.shape
     loss = np.zeros(n)
     gsq = np.zeros(n)
     for u in prange(n):
-        x = X[u]
         g = np.empty(k)
-        _symv(YtY, x, w0, g)
         for f in range(k):
-            g[f] += lam[u] * x[f]
+            g[f] = w0 * G[u, f] + lam[u] * X[u, f]
         acc = 0.0
         for j in range(indptr[u], indptr[u + 1]):
             i = indices[j]
             w = weights[j]
             sc = 0.0
             for f in range(k):
-                sc += Y[i, f] * x[f]
+                sc += Y[i, f] * X[u, f]
             acc += w * (1.0 - sc) ** 2 - w0 * sc * sc
             coef = (w - w0) * sc - w
             for f in range(k):

@@ -76,6 +76,10 @@ class ImplicitALS(Recommender):
         As for :class:`MatrixFactorization`.
     validation_k : int
         Cut-off of the validation metrics recorded per epoch.
+    dtype : {numpy.float32, numpy.float64}
+        Storage of the factors. float32 (the default, as in the ``implicit`` library) halves the
+        memory traffic of the dense products; sums inside the solves are accumulated in float64.
+        Use float64 to check the solves to machine precision.
 
     Attributes
     ----------
@@ -85,13 +89,14 @@ class ImplicitALS(Recommender):
 
     _param_names = ("factors", "epochs", "solver", "cg_steps", "regularization", "alpha",
                     "unobserved_weight", "reg_exponent", "confidence", "init_std", "tol",
-                    "time_limit", "random_state")
+                    "time_limit", "random_state", "dtype")
 
     def __init__(self, *, factors: int = 64, epochs: int = 15, solver: str = "cg", cg_steps: int = 3,
                  regularization: float = 0.03, alpha: float = 2.0, unobserved_weight: float = 0.2,
                  reg_exponent: float = 1.0, confidence: str = "log", init_std: float = 0.01,
                  tol: float = 1e-6, time_limit: float | None = None, random_state=None,
-                 validation_k: int = 10) -> None:
+                 validation_k: int = 10, dtype=np.float32) -> None:
+        self.dtype = dtype
         self.factors = factors
         self.epochs = epochs
         self.solver = solver
@@ -118,6 +123,8 @@ class ImplicitALS(Recommender):
         check_real(self.unobserved_weight, "unobserved_weight", low=0.0, low_open=True)
         check_real(self.reg_exponent, "reg_exponent", low=0.0)
         check_real(self.init_std, "init_std", low=0.0)
+        if np.dtype(self.dtype) not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
 
     def _weights(self, values: np.ndarray) -> np.ndarray:
         if (values < 0).any():
@@ -129,13 +136,19 @@ class ImplicitALS(Recommender):
         lam = float(self.regularization) * (counts + self.unobserved_weight * n_other) ** self.reg_exponent
         return np.ascontiguousarray(lam, dtype=np.float64)
 
-    def _half(self, X, W, Y, target, lam) -> None:
-        YtY = Y.T @ Y
-        w0 = float(self.unobserved_weight)
-        if self.solver == "cg":
-            _kernels.ials_cg_half(X.indptr, X.indices, W, Y, YtY, target, w0, lam, int(self.cg_steps))
-        else:
-            _kernels.ials_cholesky_half(X.indptr, X.indices, W, Y, YtY, target, w0, lam)
+    def _cg_steps(self, X, W, Y, YtY, target, lam, R, rr) -> None:
+        """``cg_steps`` lockstep CG iterations from the residuals ``R`` (squared norms ``rr``)."""
+        P = R.copy()
+        w0 = target.dtype.type(self.unobserved_weight)
+        for _ in range(int(self.cg_steps)):
+            _kernels.ials_cg_step(X.indptr, X.indices, W, Y, target, P, P @ YtY, R, rr, w0, lam)
+
+    def _residuals(self, X, W, Y, YtY, target, lam):
+        """Residuals of the normal equations of every row of ``target`` (and the observed loss)."""
+        R = np.empty_like(target)
+        rr, obs = _kernels.ials_cg_init(X.indptr, X.indices, W, Y, target, target @ YtY,
+                                        target.dtype.type(self.unobserved_weight), lam, R)
+        return R, rr, obs
 
     def _fit(self, X: sp.csr_matrix, validate: Callable | None, callback: Callable | None) -> Result:
         rng = check_random_state(self.random_state)
@@ -147,33 +160,60 @@ class ImplicitALS(Recommender):
         Wt = self._weights(Xt.data)
         lam_u = self._lambdas(np.diff(X.indptr), n_items)
         lam_i = self._lambdas(np.diff(Xt.indptr), n_users)
-        U = rng.normal(0.0, self.init_std, (n_users, k))
-        V = rng.normal(0.0, self.init_std, (n_items, k))
+        U = rng.normal(0.0, self.init_std, (n_users, k)).astype(self.dtype)
+        V = rng.normal(0.0, self.init_std, (n_items, k)).astype(self.dtype)
         self.user_factors_, self.item_factors_ = U, V
-        self._lam_items = lam_i
         log = _EpochLog(f"ImplicitALS({self.solver})", tol=float(self.tol), max_epochs=self.epochs,
                         time_limit=self.time_limit, callback=callback, certificate_kind="gradient_norm")
         nnz = X.nnz
+        w0 = float(self.unobserved_weight)
 
-        def measure():
-            w0 = float(self.unobserved_weight)
-            VtV = V.T @ V
-            UtU = U.T @ U
-            obs, g_u = _kernels.ials_row_grad(X.indptr, X.indices, W, V, VtV, U, w0, lam_u)
-            _, g_i = _kernels.ials_row_grad(Xt.indptr, Xt.indices, Wt, U, UtU, V, w0, lam_i)
+        def stats(obs: float, gsq: float, VtV: np.ndarray) -> tuple[float, float]:
+            """L / nnz and |grad L| / nnz from the observed part and the squared gradient norm."""
             reg = float(lam_u @ np.einsum("ij,ij->i", U, U) + lam_i @ np.einsum("ij,ij->i", V, V))
-            loss = w0 * float(np.sum(UtU * VtV)) + obs + reg
-            return loss / nnz, np.sqrt(g_u + g_i) / nnz
+            loss = w0 * float(np.sum((U.T @ U) * VtV)) + obs + reg
+            return loss / nnz, np.sqrt(gsq) / nnz
 
-        stop = log.record(*measure(), validate() if validate else None, advance=False)
+        if self.solver == "cholesky":
+            def measure():
+                VtV = V.T @ V
+                obs, g_u = _kernels.ials_row_grad(X.indptr, X.indices, W, V, U, U @ VtV, w0, lam_u)
+                _, g_i = _kernels.ials_row_grad(Xt.indptr, Xt.indices, Wt, U, V, V @ (U.T @ U), w0, lam_i)
+                return stats(obs, g_u + g_i, VtV)
+
+            stop = log.record(*measure(), validate() if validate else None, advance=False)
+            while not stop:
+                _kernels.ials_cholesky_half(X.indptr, X.indices, W, V, V.T @ V, U, w0, lam_u)
+                _kernels.ials_cholesky_half(Xt.indptr, Xt.indices, Wt, U, U.T @ U, V, w0, lam_i)
+                stop = log.record(*measure(), validate() if validate else None)
+            return log.result(np.concatenate([U.ravel(), V.ravel()]))
+
+        # The CG kernels compute in the storage precision (pure float32 vectorizes best).
+        W, Wt = W.astype(self.dtype), Wt.astype(self.dtype)
+        lam_u, lam_i = lam_u.astype(self.dtype), lam_i.astype(self.dtype)
+        # CG: the certificate comes with the solves. The gradient of L in a row is -2 times the
+        # residual of its normal equations: the user rows' residuals at the end of an epoch are
+        # the ones the next user half-step starts from (computed exactly), the item rows' ones
+        # are the residuals CG carries after the item half-step (exact in exact arithmetic).
+        VtV = V.T @ V
+        R_u, rr_u, obs_u = self._residuals(X, W, V, VtV, U, lam_u)
+        _, rr_i, _ = self._residuals(Xt, Wt, U, U.T @ U, V, lam_i)
+        stop = log.record(*stats(obs_u.sum(), 4.0 * (rr_u.sum() + rr_i.sum()), VtV),
+                          validate() if validate else None, advance=False)
         while not stop:
-            self._half(X, W, V, U, lam_u)
-            self._half(Xt, Wt, U, V, lam_i)
-            stop = log.record(*measure(), validate() if validate else None)
+            self._cg_steps(X, W, V, VtV, U, lam_u, R_u, rr_u)
+            UtU = U.T @ U
+            R_i, rr_i, _ = self._residuals(Xt, Wt, U, UtU, V, lam_i)
+            self._cg_steps(Xt, Wt, U, UtU, V, lam_i, R_i, rr_i)
+            VtV = V.T @ V
+            R_u, rr_u, obs_u = self._residuals(X, W, V, VtV, U, lam_u)
+            stop = log.record(*stats(obs_u.sum(), 4.0 * (rr_u.sum() + rr_i.sum()), VtV),
+                              validate() if validate else None)
         return log.result(np.concatenate([U.ravel(), V.ravel()]))
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        return self.user_factors_[rows] @ self.item_factors_.T
+        # in float64 whatever the storage, so that scores do not depend on how rows are batched
+        return self.user_factors_[rows].astype(np.float64) @ self.item_factors_.T.astype(np.float64)
 
     def _fold_in(self, row: int, cols: np.ndarray, vals: np.ndarray, *, new: bool) -> None:
         V = self.item_factors_
