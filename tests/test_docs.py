@@ -9,7 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["README.md", "docs/minimize.md", "docs/compare.md", "docs/tuning.md", "docs/programming.md",
          "docs/programming_dp.md",
-         "docs/recommend.md"]
+         "docs/recommend.md", "docs/allocate.md"]
 
 
 def blocks(page):

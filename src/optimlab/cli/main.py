@@ -3,6 +3,7 @@
 import typer
 
 from optimlab import __version__
+from optimlab.cli import allocate as allocate_cmd
 from optimlab.cli import compare as compare_cmd
 from optimlab.cli import recommend as recommend_cmd
 from optimlab.cli import select as select_cmd
@@ -21,6 +22,7 @@ app.command("compare")(compare_cmd.main)
 app.command("select")(select_cmd.main)
 app.command("tune")(tune_cmd.main)
 app.command("solve")(solve_cmd.main)
+app.command("allocate")(allocate_cmd.main)
 app.add_typer(recommend_cmd.app, name="recommend")
 
 

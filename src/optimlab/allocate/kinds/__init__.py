@@ -1,0 +1,1 @@
+"""One module per kind of allocation problem: its fields, its model and its commented example."""
