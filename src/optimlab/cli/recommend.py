@@ -39,6 +39,9 @@ UserCol = Annotated[str | None, typer.Option("--user-col", help="User id column.
 ItemCol = Annotated[str | None, typer.Option("--item-col", help="Item id column.", show_default=False)]
 RatingCol = Annotated[str | None, typer.Option(
     "--rating-col", help="Rating column (explicit feedback).", show_default=False)]
+TimeCol = Annotated[str | None, typer.Option(
+    "--timestamp-col", help="Timestamp column (for --split time and leave-one-out by time).",
+    show_default=False)]
 Implicit = Annotated[bool, typer.Option(
     "--implicit", help="Implicit feedback: each row is an interaction (a --rating-col then holds counts).")]
 Sep = Annotated[str | None, typer.Option(
@@ -56,7 +59,7 @@ Params = Annotated[list[str] | None, typer.Option(
 Seed = Annotated[int, typer.Option("--random-state", help="Seed (fits and splits are reproducible).")]
 
 
-def _load(path: Path, *, user, item, rating, implicit: bool, sep, no_header: bool):
+def _load(path: Path, *, user, item, rating, implicit: bool, sep, no_header: bool, timestamp=None):
     from optimlab.recommend import Interactions, load_movielens
 
     if not path.exists():
@@ -75,8 +78,14 @@ def _load(path: Path, *, user, item, rating, implicit: bool, sep, no_header: boo
     if sep is None:
         stem = path.name.removesuffix(".gz")
         sep = "\t" if stem.endswith((".tsv", ".dat", ".data", ".tab")) else ","
-    return Interactions.from_csv(path, user=user, item=item, rating=rating, sep=sep,
-                                 header=None if no_header else "infer", implicit=True if implicit else None)
+    import pandas as pd
+
+    try:
+        return Interactions.from_csv(path, user=user, item=item, rating=rating, timestamp=timestamp, sep=sep,
+                                     header=None if no_header else "infer",
+                                     implicit=True if implicit else None)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty: there are no interactions to read.") from None
 
 
 def _parse_value(text: str):
@@ -191,6 +200,7 @@ def evaluate_cmd(
     models: Annotated[str, typer.Option(
         help="Comma-separated models to compare (popularity is always added).")] = "mf,ials,bpr,itemknn,ease",
     user_col: UserCol = None, item_col: ItemCol = None, rating_col: RatingCol = None,
+    timestamp_col: TimeCol = None,
     implicit: Implicit = False, sep: Sep = None, no_header: NoHeader = False,
     test: Annotated[Path | None, typer.Option(
         help="A separate test file (same format); otherwise DATA is split by --split.",
@@ -218,7 +228,7 @@ def evaluate_cmd(
             raise ValueError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}.")
         paths = output_paths(out, ["metrics.csv", "metrics.json"], force=force) if out else None
         opts = dict(user=user_col, item=item_col, rating=rating_col, implicit=implicit, sep=sep,
-                    no_header=no_header)
+                    no_header=no_header, timestamp=timestamp_col)
         inter = _load(data, **opts)
         if test is not None:
             train, held = inter, _load(test, **opts)

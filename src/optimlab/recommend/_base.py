@@ -439,7 +439,8 @@ def load_model(path: str | Path) -> Recommender:
             payload = pickle.load(fh)
     except FileNotFoundError:
         raise FileNotFoundError(f"No model file {path}.") from None
-    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError, IndexError, KeyError,
+            TypeError) as exc:  # what unpickling arbitrary bytes raises (e.g. a CSV whose header starts "c")
         raise ValueError(f"{path} is not an optimlab model file ({exc}).") from None
     if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
         raise ValueError(f"{path} is not an optimlab model file.")
