@@ -26,11 +26,14 @@ def seed(value):
 
 
 @njit(cache=True, fastmath=_FAST)
-def mf_sgd_epoch(users, items, ratings, order, mu, bu, bi, P, Q, lr, reg, reg_bias):
-    """One pass of SGD over the ratings in ``order`` (Funk's biased MF); updates in place."""
+def mf_sgd_epoch(users, items, ratings, mu, bu, bi, P, Q, lr, reg, reg_bias):
+    """One pass of SGD over the ratings in the order given (Funk's biased MF); updates in place.
+
+    The caller shuffles the three arrays themselves (not an index into them): reading them in
+    order keeps the pass within cache on large data.
+    """
     k = P.shape[1]
-    for t in range(order.shape[0]):
-        n = order[t]
+    for n in range(ratings.shape[0]):
         u = users[n]
         i = items[n]
         pred = mu + bu[u] + bi[i]
@@ -438,3 +441,19 @@ def top_k(scores, k, exclude_indptr, exclude_indices):
             out[r, c] = item
             c += 1
     return out
+
+
+@njit(parallel=True, cache=True)
+def top_per_row(indptr, data, n):
+    """Mask of the ``n`` largest entries of each CSR row (ties: the earlier column first)."""
+    keep = np.zeros(data.shape[0], np.bool_)
+    for r in prange(indptr.shape[0] - 1):
+        s = indptr[r]
+        e = indptr[r + 1]
+        if e - s <= n:
+            keep[s:e] = True
+            continue
+        order = np.argsort(-data[s:e], kind="mergesort")
+        for t in range(n):
+            keep[s + order[t]] = True
+    return keep

@@ -10,6 +10,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from optimlab._validation import check_int, check_real
+from optimlab.recommend import _kernels
 from optimlab.recommend._base import Recommender, closed_form_result
 from optimlab.result import Result
 
@@ -103,15 +104,13 @@ class ItemKNN(_ItemSimilarity):
         G = (Xc.T @ Xc).tocsr()
         G.setdiag(0.0)
         G.eliminate_zeros()
-        G = G.tocoo()
-        sim = G.data / (norms[G.row] * norms[G.col] + self.shrinkage + 1e-12)
-        # keep the top `neighbors` entries of each column j among the i that score it
-        order = np.lexsort((-sim, G.col))
-        col_sorted = G.col[order]
-        starts = np.searchsorted(col_sorted, np.arange(X.shape[1]))
-        rank = np.arange(order.size) - starts[col_sorted]
-        keep = order[rank < self.neighbors]
-        self.similarity_ = sp.csr_matrix((sim[keep], (G.row[keep], G.col[keep])), shape=G.shape)
+        G.sort_indices()
+        rows = np.repeat(np.arange(G.shape[0]), np.diff(G.indptr))
+        sim = G.data / (norms[rows] * norms[G.indices] + self.shrinkage + 1e-12)
+        # G is symmetric: row j holds sim(j, i) for every i, so the top entries of row j are the
+        # `neighbors` items i that score j (column j of the similarity matrix)
+        keep = _kernels.top_per_row(G.indptr.astype(np.int64), sim, int(self.neighbors))
+        self.similarity_ = sp.csr_matrix((sim[keep], (G.indices[keep], rows[keep])), shape=G.shape)
         return closed_form_result("ItemKNN", self.similarity_.data, 0.0, "none", time.perf_counter() - t0)
 
 
