@@ -203,7 +203,8 @@ def choice(value, path: str, choices: Iterable[str]) -> str:
     choices = list(choices)
     if str(value) not in choices:
         raise ProblemError(
-            f"{path} must be one of {', '.join(choices)}; got {value!r}{suggest(value, choices)}."
+            f"{path} must be one of {', '.join(choices)}; got {value!r}"
+            + (suggest(value, choices) or ".")
         )
     return str(value)
 
