@@ -134,11 +134,13 @@ class EASE(_ItemSimilarity):
     binary : bool
         Use 0/1 interactions.
     max_items : int
+        Refuse above this many items (default 10,000: 0.8 GB and about 20 s on two cores;
+        ML-1M's 3,706 items take 6 s).
     """
 
     _param_names = ("l2", "binary", "max_items")
 
-    def __init__(self, *, l2: float = 500.0, binary: bool = True, max_items: int = 20_000,
+    def __init__(self, *, l2: float = 500.0, binary: bool = True, max_items: int = 10_000,
                  validation_k: int = 10) -> None:
         self.l2 = l2
         self.binary = binary
