@@ -208,3 +208,10 @@ def test_evaluate_time_split_with_a_timestamp_column(tmp_path, csv):
     assert "popularity" in text and "mf" in text
     fails(run("evaluate", csv, "--user-col", "u", "--item-col", "i", "--rating-col", "r", "--split", "time"),
           "timestamp")
+
+
+def test_evaluate_skips_a_model_that_refuses_the_data(tmp_path, csv):
+    text = ok(run("evaluate", csv, "--user-col", "u", "--item-col", "i", "--rating-col", "r",
+                  "--models", "ease,itemknn", "--param", "ease:max_items=5", "--k", "5"))
+    assert "Skipping ease" in text and "max_items" in text
+    assert "itemknn" in text and "popularity" in text

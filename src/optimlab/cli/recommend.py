@@ -270,8 +270,13 @@ def evaluate_cmd(
             frames = []
             for name, model in chosen.items():
                 bar.update(task, description=f"fitting {name}")
-                frames.append(evaluate({name: model}, train, held, k=k,
-                                       relevance_threshold=relevance_threshold))
+                try:
+                    frames.append(evaluate({name: model}, train, held, k=k,
+                                           relevance_threshold=relevance_threshold))
+                except ValueError as exc:
+                    if name == "popularity":  # the baseline failing means the data or split is unusable
+                        raise
+                    errors.print(f"Skipping {name}: {exc}", markup=False, highlight=False, soft_wrap=True)
                 bar.advance(task)
     except (OSError, ValueError, TypeError) as exc:
         _fail(errors, exc)
