@@ -1,30 +1,14 @@
 """Infeasible problems name their conflicting constraints; bad input gets one clear message."""
 
-import copy
 
 import pytest
 import yaml
 
 from optimlab.allocate import KINDS, ProblemError, example, load_problem, solve
 
-WYNDOR = {  # Wyndor Glass (Hillier & Lieberman), optimum 36, as in test_textbook.py
-    "kind": "production",
-    "name": "Wyndor",
-    "products": [{"name": "doors", "profit": 3}, {"name": "windows", "profit": 5}],
-    "resources": [
-        {"name": "plant 1", "capacity": 4, "unit": "hour"},
-        {"name": "plant 2", "capacity": 12, "unit": "hour"},
-        {"name": "plant 3", "capacity": 18, "unit": "hour"},
-    ],
-    "usage": [
-        {"product": "doors", "plant 1": 1, "plant 3": 3},
-        {"product": "windows", "plant 2": 2, "plant 3": 2},
-    ],
-}
 
-
-def test_production_infeasible_names_the_conflict():
-    spec = copy.deepcopy(WYNDOR)
+def test_production_infeasible_names_the_conflict(wyndor):
+    spec = wyndor
     spec["products"][0]["min"] = 5  # plant 1 has 4 hours, a door takes 1
     res = solve(spec)
     assert res.status == "infeasible" and res.plan.empty
@@ -91,26 +75,26 @@ def test_selection_mandatory_over_budget():
         (lambda s: s.pop("kind"), r"kind is missing"),
     ],
 )
-def test_bad_production_input(mutate, match):
-    spec = copy.deepcopy(WYNDOR)
+def test_bad_production_input(wyndor, mutate, match):
+    spec = wyndor
     mutate(spec)
     with pytest.raises(ProblemError, match=match):
         solve(spec)
 
 
-def test_files_yaml_toml_and_csv(tmp_path):
+def test_files_yaml_toml_and_csv(wyndor, tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "products.csv").write_text("name,profit\ndoors,3\nwindows,5\n")
     (tmp_path / "data" / "usage.csv").write_text(
         "product,plant 1,plant 2,plant 3\ndoors,1,0,3\nwindows,0,2,2\n"
     )
     (tmp_path / "bad.csv").write_text("name,profitt\ndoors,3\n")
-    spec = {k: v for k, v in WYNDOR.items() if k not in ("products", "usage")}
+    spec = {k: v for k, v in wyndor.items() if k not in ("products", "usage")}
     spec |= {"products": "data/products.csv", "usage": "data/usage.csv"}
     (tmp_path / "mix.yaml").write_text(yaml.safe_dump(spec))
     assert solve(tmp_path / "mix.yaml").objective == pytest.approx(36.0)
     toml = ['kind = "production"', 'products = "data/products.csv"', 'usage = "data/usage.csv"']
-    toml += [f'[[resources]]\nname = "{r["name"]}"\ncapacity = {r["capacity"]}' for r in WYNDOR["resources"]]
+    toml += [f'[[resources]]\nname = "{r["name"]}"\ncapacity = {r["capacity"]}' for r in wyndor["resources"]]
     (tmp_path / "mix.toml").write_text("\n".join(toml))
     assert load_problem(tmp_path / "mix.toml")["name"] == "mix"
     assert solve(str(tmp_path / "mix.toml")).objective == pytest.approx(36.0)

@@ -9,26 +9,9 @@ from scipy.optimize import linear_sum_assignment, linprog
 
 from optimlab.allocate import solve
 
-# Hillier & Lieberman's Wyndor Glass: max 3 doors + 5 windows; optimum (2, 6), profit 36,
-# shadow prices 0, 1.5, 1 for plants 1, 2, 3.
-WYNDOR = {
-    "kind": "production",
-    "name": "Wyndor",
-    "products": [{"name": "doors", "profit": 3}, {"name": "windows", "profit": 5}],
-    "resources": [
-        {"name": "plant 1", "capacity": 4, "unit": "hour"},
-        {"name": "plant 2", "capacity": 12, "unit": "hour"},
-        {"name": "plant 3", "capacity": 18, "unit": "hour"},
-    ],
-    "usage": [
-        {"product": "doors", "plant 1": 1, "plant 3": 3},
-        {"product": "windows", "plant 2": 2, "plant 3": 2},
-    ],
-}
 
-
-def test_product_mix_wyndor():
-    res = solve(WYNDOR)
+def test_product_mix_wyndor(wyndor):
+    res = solve(wyndor)
     assert res.status == "optimal" and res.sense == "maximize"
     assert res.objective == pytest.approx(36.0)
     assert res.plan.set_index("product")["make"].to_dict() == pytest.approx({"doors": 2.0, "windows": 6.0})
@@ -43,9 +26,9 @@ def test_product_mix_wyndor():
     assert res.certificate["gap"] < 1e-9 and res.iis is None
 
 
-def test_product_mix_integer_and_lots():
-    spec = dict(WYNDOR, integer=True)
-    spec["resources"] = [dict(r) for r in WYNDOR["resources"]]
+def test_product_mix_integer_and_lots(wyndor):
+    spec = dict(wyndor, integer=True)
+    spec["resources"] = [dict(r) for r in wyndor["resources"]]
     spec["resources"][2]["capacity"] = 19  # LP optimum is fractional: (7/3, 6)
     res = solve(spec)
     assert res.method.startswith("MILP")
@@ -54,7 +37,7 @@ def test_product_mix_integer_and_lots():
     assert res.objective == pytest.approx(36.0)  # (2, 6); (3, 5) gives 34
     assert res.constraints["shadow_price"].isna().all()
     lots = dict(
-        WYNDOR, products=[{"name": "doors", "profit": 3, "min_lot": 3}, {"name": "windows", "profit": 5}]
+        wyndor, products=[{"name": "doors", "profit": 3, "min_lot": 3}, {"name": "windows", "profit": 5}]
     )
     res = solve(lots)  # doors either 0 or >= 3; plant 1 allows 4: (3, 4.5) = 31.5 vs (0, 6) = 30
     assert res.objective == pytest.approx(31.5)

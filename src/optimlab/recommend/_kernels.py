@@ -50,6 +50,26 @@ def mf_sgd_epoch(users, items, ratings, mu, bu, bi, P, Q, lr, reg, reg_bias):
 
 
 @njit(cache=True, fastmath=_FAST)
+def _add_regularization(F, b, gF, gb, count, reg, reg_bias):
+    """The regularization of one side (users or items): its loss, and the squared norm of that
+    side's gradient once the regularization (``count`` times per row) is added to ``gF``, ``gb``."""
+    k = F.shape[1]
+    loss = 0.0
+    sq = 0.0
+    for r in range(F.shape[0]):
+        c = count[r]
+        g = gb[r] + reg_bias * c * b[r]
+        sq += g * g
+        ff = 0.0
+        for f in range(k):
+            ff += F[r, f] * F[r, f]
+            g = gF[r, f] + reg * c * F[r, f]
+            sq += g * g
+        loss += 0.5 * c * (reg * ff + reg_bias * b[r] * b[r])
+    return loss, sq
+
+
+@njit(cache=True, fastmath=_FAST)
 def mf_loss_grad(users, items, ratings, count_u, count_i, mu, bu, bi, P, Q, reg, reg_bias):
     """Mean objective and the 2-norm of its gradient (biased MF, regularization per rating).
 
@@ -77,27 +97,10 @@ def mf_loss_grad(users, items, ratings, count_u, count_i, mu, bu, bi, P, Q, reg,
         for f in range(k):
             gP[u, f] -= e * Q[i, f]
             gQ[i, f] -= e * P[u, f]
-    sq = 0.0
-    for u in range(P.shape[0]):
-        c = count_u[u]
-        g = gbu[u] + reg_bias * c * bu[u]
-        sq += g * g
-        pp = 0.0
-        for f in range(k):
-            pp += P[u, f] * P[u, f]
-            g = gP[u, f] + reg * c * P[u, f]
-            sq += g * g
-        loss += 0.5 * c * (reg * pp + reg_bias * bu[u] * bu[u])
-    for i in range(Q.shape[0]):
-        c = count_i[i]
-        g = gbi[i] + reg_bias * c * bi[i]
-        sq += g * g
-        qq = 0.0
-        for f in range(k):
-            qq += Q[i, f] * Q[i, f]
-            g = gQ[i, f] + reg * c * Q[i, f]
-            sq += g * g
-        loss += 0.5 * c * (reg * qq + reg_bias * bi[i] * bi[i])
+    loss_u, sq_u = _add_regularization(P, bu, gP, gbu, count_u, reg, reg_bias)
+    loss_i, sq_i = _add_regularization(Q, bi, gQ, gbi, count_i, reg, reg_bias)
+    loss += loss_u + loss_i
+    sq = sq_u + sq_i
     return loss / n_ratings, np.sqrt(sq) / n_ratings
 
 
