@@ -215,3 +215,11 @@ def test_evaluate_skips_a_model_that_refuses_the_data(tmp_path, csv):
                   "--models", "ease,itemknn", "--param", "ease:max_items=5", "--k", "5"))
     assert "Skipping ease" in text and "max_items" in text
     assert "itemknn" in text and "popularity" in text
+
+
+def test_evaluate_takes_models_repeated_or_comma_separated(csv):
+    args = ("evaluate", csv, "--user-col", "u", "--item-col", "i", "--rating-col", "r", "--k", "5")
+    repeated = ok(run(*args, "--model", "itemknn", "--model", "mf"))
+    listed = ok(run(*args, "--models", "itemknn,mf"))
+    for text in (repeated, listed):
+        assert "itemknn" in text and "mf" in text and "popularity" in text and "bpr" not in text

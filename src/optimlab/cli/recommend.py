@@ -197,8 +197,10 @@ def fit(
 @app.command("evaluate")
 def evaluate_cmd(
     data: Data,
-    models: Annotated[str, typer.Option(
-        help="Comma-separated models to compare (popularity is always added).")] = "mf,ials,bpr,itemknn,ease",
+    models: Annotated[list[str] | None, typer.Option(
+        "--models", "--model",
+        help="Models to compare, comma-separated or repeated (popularity is always added) "
+             "[default: mf,ials,bpr,itemknn,ease].", show_default=False)] = None,
     user_col: UserCol = None, item_col: ItemCol = None, rating_col: RatingCol = None,
     timestamp_col: TimeCol = None,
     implicit: Implicit = False, sep: Sep = None, no_header: NoHeader = False,
@@ -241,7 +243,8 @@ def evaluate_cmd(
         else:
             train, held = leave_k_out(inter, k=1, by_time=inter.timestamps is not None,
                                       random_state=random_state)
-        names = [m.strip().lower() for m in models.split(",") if m.strip()]
+        names = [m.strip().lower() for m in ",".join(models or ["mf,ials,bpr,itemknn,ease"]).split(",")
+                 if m.strip()]
         if "popularity" not in names:
             names.insert(0, "popularity")
         per_model: dict[str, list[str]] = {}
