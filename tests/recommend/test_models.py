@@ -172,4 +172,4 @@ def test_load_model_missing_file(tmp_path):
 
 def test_repr_shows_parameters():
     assert repr(ImplicitALS(factors=7)).startswith("ImplicitALS(factors=7")
-    assert repr(EASE(l2=3.0)) == "EASE(l2=3.0, binary=True, max_items=20000)"
+    assert repr(EASE(l2=3.0)) == "EASE(l2=3.0, binary=True, max_items=10000)"
