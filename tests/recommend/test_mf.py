@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimlab.recommend import Interactions, MatrixFactorization, Popularity, rmse
+from optimlab.recommend import BPR, Interactions, MatrixFactorization, Popularity, rmse
 from optimlab.result import Status
 
 
@@ -332,3 +332,20 @@ def test_refit_on_other_data_forgets_the_first(data):
     assert list(model.user_ids_) == list(other.user_ids)
     with pytest.raises(ValueError, match="fold_in"):
         model.recommend("newbie")
+
+
+def test_default_regularization_depends_on_the_solver():
+    from optimlab.recommend.mf import DEFAULT_REGULARIZATION
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"u": rng.integers(0, 20, 300), "i": rng.integers(0, 25, 300),
+                       "r": rng.integers(1, 6, 300).astype(float)}).drop_duplicates(["u", "i"])
+    data = Interactions.from_frame(df, user="u", item="i", rating="r")
+    for solver in ("sgd", "als"):
+        default = MatrixFactorization(solver=solver, epochs=3, random_state=0).fit(data)
+        explicit = MatrixFactorization(solver=solver, epochs=3, random_state=0,
+                                       regularization=DEFAULT_REGULARIZATION[solver]).fit(data)
+        np.testing.assert_array_equal(default.user_factors_, explicit.user_factors_)
+    assert DEFAULT_REGULARIZATION == {"sgd": 0.08, "als": 0.12}
+    with pytest.raises(TypeError, match="regularization"):
+        BPR(regularization=None).fit(Interactions.from_frame(df, user="u", item="i"))

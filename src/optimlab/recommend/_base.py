@@ -447,11 +447,12 @@ def load_model(path: str | Path) -> Recommender:
     return payload["model"]
 
 
-def check_factors_params(model) -> None:
-    """The hyperparameters the factor models share."""
+def check_factors_params(model, *, regularization_default: bool = False) -> None:
+    """The hyperparameters the factor models share (``regularization`` may be None when the
+    model has a default for it)."""
     check_int(model.factors, "factors", low=1)
     check_int(model.epochs, "epochs", low=1)
-    check_real(model.regularization, "regularization", low=0.0)
+    check_real(model.regularization, "regularization", low=0.0, allow_none=regularization_default)
     check_real(model.tol, "tol", low=0.0)
     check_real(model.time_limit, "time_limit", low=0.0, low_open=True, allow_none=True)
     check_int(model.validation_k, "validation_k", low=1)

@@ -15,6 +15,7 @@ from optimlab.result import Result
 __all__ = ["MatrixFactorization"]
 
 SOLVERS = ("sgd", "als")
+DEFAULT_REGULARIZATION = {"sgd": 0.08, "als": 0.12}
 
 
 class MatrixFactorization(Recommender):
@@ -51,8 +52,9 @@ class MatrixFactorization(Recommender):
     solver : {"sgd", "als"}
     learning_rate : float
         SGD step size (ignored by ALS).
-    regularization : float
-        :math:`\lambda`, on the vectors.
+    regularization : float, optional
+        :math:`\lambda`, on the vectors. Default: 0.08 with SGD (whose early stop also
+        regularizes) and 0.12 with ALS, the best values of each on the MovieLens 100k folds.
     bias_regularization : float, optional
         :math:`\lambda_b`, on the biases (default: ``regularization``).
     init_std : float
@@ -83,7 +85,7 @@ class MatrixFactorization(Recommender):
                     "bias_regularization", "init_std", "clip", "tol", "time_limit", "random_state")
 
     def __init__(self, *, factors: int = 16, epochs: int = 15, solver: str = "sgd",
-                 learning_rate: float = 0.02, regularization: float = 0.08,
+                 learning_rate: float = 0.02, regularization: float | None = None,
                  bias_regularization: float | None = None, init_std: float = 0.1, clip: bool = True,
                  tol: float = 1e-6, time_limit: float | None = None, random_state=None,
                  validation_k: int = 10) -> None:
@@ -101,7 +103,7 @@ class MatrixFactorization(Recommender):
         self.validation_k = validation_k
 
     def _check_params(self) -> None:
-        check_factors_params(self)
+        check_factors_params(self, regularization_default=True)
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}.")
         check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
@@ -109,8 +111,14 @@ class MatrixFactorization(Recommender):
         check_real(self.init_std, "init_std", low=0.0)
 
     @property
+    def _reg(self) -> float:
+        if self.regularization is not None:
+            return float(self.regularization)
+        return DEFAULT_REGULARIZATION[self.solver]
+
+    @property
     def _reg_bias(self) -> float:
-        return self.regularization if self.bias_regularization is None else self.bias_regularization
+        return self._reg if self.bias_regularization is None else float(self.bias_regularization)
 
     def _fit(self, X: sp.csr_matrix, validate: Callable | None, callback: Callable | None) -> Result:
         rng = check_random_state(self.random_state)
@@ -120,7 +128,7 @@ class MatrixFactorization(Recommender):
         ratings = coo.data.astype(np.float64)
         n_users, n_items = X.shape
         k = self.factors
-        reg, reg_b = float(self.regularization), float(self._reg_bias)
+        reg, reg_b = self._reg, self._reg_bias
         mu = float(ratings.mean())
         self.global_mean_ = mu
         self.rating_range_ = (float(ratings.min()), float(ratings.max()))
@@ -199,7 +207,7 @@ class MatrixFactorization(Recommender):
         Z = np.hstack([self.item_factors_[cols], np.ones((m, 1))])
         t = vals - self.global_mean_ - self.item_bias_[cols]
         A = Z.T @ Z
-        A[np.diag_indices(self.factors)] += self.regularization * m
+        A[np.diag_indices(self.factors)] += self._reg * m
         A[-1, -1] += self._reg_bias * m
         sol = np.linalg.solve(A, Z.T @ t)
         if new:
