@@ -52,7 +52,7 @@ from optimlab.recommend import (
     per_user_split,
 )
 from optimlab.recommend.evaluate import test_matrix
-from optimlab.recommend.metrics import ranking_metrics
+from optimlab.recommend.metrics import precision_at_k_truncated, ranking_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "recsys"
@@ -176,14 +176,14 @@ def tuned(train: Interactions) -> dict:
     return best
 
 
-def ranking(model, train: Interactions, test: Interactions, recommend) -> dict:
+def ranking(model, test: Interactions, recommend) -> dict:
+    """Precision and NDCG at K (and implicit's truncated precision) of ``recommend(users)`` on the
+    test items, in ``model``'s index space (the anchor gets the same indices)."""
     relevant = test_matrix(model, test)
     users = np.flatnonzero(np.diff(relevant.indptr))
     rec = np.full((relevant.shape[0], K), -1, np.int64)
     rec[users] = recommend(users)
     got = ranking_metrics(rec, relevant, k=K)
-    from optimlab.recommend.metrics import precision_at_k_truncated
-
     return {f"p@{K}": got[f"precision@{K}"], f"ndcg@{K}": got[f"ndcg@{K}"],
             f"p@{K} trunc": precision_at_k_truncated(rec, relevant, k=K)}
 
@@ -233,7 +233,7 @@ def part_implicit(repeats: int) -> None:
                 def rec(users, m=model):
                     return m._top_k_index(users, K, exclude_seen=True)
             row = {"data": name, "model": label, "fit s": statistics.median(results[label]["times"]),
-                   **ranking(ref, train, test, rec)}
+                   **ranking(ref, test, rec)}
             if label == "implicit":
                 base = row["fit s"]
             if base:

@@ -41,13 +41,6 @@ def _as_1d(values, name: str) -> tuple[np.ndarray, bool]:
     return arr, False
 
 
-def _csr_binary(X: sp.csr_matrix) -> sp.csr_matrix:
-    out = X.copy().tocsr()
-    out.sort_indices()
-    out.data = np.ones_like(out.data)
-    return out
-
-
 class _EpochLog:
     """The per-epoch bookkeeping of a fit: history, callback, stopping rule, Result."""
 
@@ -140,7 +133,7 @@ class Recommender:
     """Base class: a model fitted on :class:`~optimlab.recommend.Interactions`.
 
     Subclasses implement ``_fit(X, validate, callback)`` (``X``: the training CSR matrix, users x
-    items), ``_scores(rows)`` (dense scores of the given user rows for every item) and
+    items, the fit's own copy), ``_scores(rows)`` (dense scores of the given user rows for every item) and
     ``_fold_in(items, values)`` (the parameters of a new user, appended to the model).
 
     After ``fit``:
@@ -202,10 +195,9 @@ class Recommender:
         self.item_ids_ = np.asarray(data.item_ids)
         self._user_index = pd.Index(self.user_ids_)
         self._item_index = pd.Index(self.item_ids_)
-        X = data.tocsr().astype(np.float64)
-        X.sum_duplicates()
-        X.sort_indices()
-        self._seen = _csr_binary(X)
+        X = data.tocsr().copy()  # float64, one entry per pair, sorted (the data's cache stays intact)
+        self._seen = X.copy()
+        self._seen.data[:] = 1.0
         if not np.all(np.isfinite(X.data)):
             raise ValueError("The training values contain NaN or inf.")
         validate = None
@@ -222,28 +214,46 @@ class Recommender:
     def _validator(self, validation: Interactions) -> Callable[[], dict]:
         if not isinstance(validation, Interactions):
             raise TypeError(f"validation must be an Interactions object, got {type(validation).__name__}.")
-        rows = self._user_index.get_indexer(validation.user_ids)[validation.users]
-        cols = self._item_index.get_indexer(validation.item_ids)[validation.items]
-        keep = (rows >= 0) & (cols >= 0)
+        rows, cols, keep = self._locate(validation)
         if not keep.any():
             raise ValueError("No validation interaction has a user and an item seen in training.")
-        rows, cols, values = rows[keep], cols[keep], np.asarray(validation.values, float)[keep]
         if self.explicit:
+            rows, cols, values = rows[keep], cols[keep], np.asarray(validation.values, float)[keep]
+
             def validate() -> dict:
                 pred = self._predict_index(rows, cols)
                 return {"val_rmse": rmse(values, pred), "val_mae": mae(values, pred)}
             return validate
         k = self.validation_k
-        test = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=self._seen.shape)
-        test.sum_duplicates()
-        users = np.flatnonzero(np.diff(test.indptr))
+        relevant = self._relevant(rows, cols, keep)
 
         def validate() -> dict:
-            rec = np.full((test.shape[0], k), -1, np.int64)
-            rec[users] = self._top_k_index(users, k, exclude_seen=True)
-            got = ranking_metrics(rec, test, k=k)
+            got = self._ranking_metrics(relevant, k)
             return {f"val_{name}": got[name] for name in (f"precision@{k}", f"recall@{k}", f"ndcg@{k}")}
         return validate
+
+    def _locate(self, data: Interactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The model's row and column of each interaction of ``data`` (matched by raw id), and the
+        mask of those whose user and item the model knows."""
+        rows = self._user_index.get_indexer(data.user_ids)[data.users]
+        cols = self._item_index.get_indexer(data.item_ids)[data.items]
+        return rows, cols, (rows >= 0) & (cols >= 0)
+
+    def _relevant(self, rows: np.ndarray, cols: np.ndarray, keep: np.ndarray) -> sp.csr_matrix:
+        """The kept (row, column) pairs as a 0/1 matrix of the model's users x items."""
+        out = sp.csr_matrix((np.ones(int(keep.sum())), (rows[keep], cols[keep])),
+                            shape=(len(self.user_ids_), len(self.item_ids_)))
+        out.sum_duplicates()
+        out.data[:] = 1.0
+        return out
+
+    def _ranking_metrics(self, relevant: sp.csr_matrix, k: int) -> dict[str, float]:
+        """:func:`~optimlab.recommend.metrics.ranking_metrics` of the model's top ``k`` (training
+        items excluded) for every user with a relevant item."""
+        users = np.flatnonzero(np.diff(relevant.indptr))
+        rec = np.full((relevant.shape[0], k), -1, np.int64)
+        rec[users] = self._top_k_index(users, k, exclude_seen=True)
+        return ranking_metrics(rec, relevant, k=k)
 
     # -- ids ------------------------------------------------------------------------------------
 
@@ -295,7 +305,6 @@ class Recommender:
         return out
 
     def _top_k_index(self, rows: np.ndarray, k: int, *, exclude_seen: bool) -> np.ndarray:
-        n_items = self._seen.shape[1]
         out = np.full((rows.size, k), -1, np.int64)
         empty = np.zeros(1, np.int64)
         for start in range(0, rows.size, _CHUNK):
@@ -306,9 +315,7 @@ class Recommender:
                 indptr, indices = sub.indptr.astype(np.int64), sub.indices.astype(np.int64)
             else:
                 indptr, indices = np.zeros(r.size + 1, np.int64), empty
-            out[start:start + _CHUNK] = _kernels.top_k(scores, min(k, n_items), indptr, indices)[:, :k] \
-                if k <= n_items else np.pad(_kernels.top_k(scores, n_items, indptr, indices),
-                                            ((0, 0), (0, k - n_items)), constant_values=-1)
+            out[start:start + _CHUNK] = _kernels.top_k(scores, k, indptr, indices)  # pads with -1
         return out
 
     def recommend(self, users, k: int = 10, *, exclude_seen: bool = True,

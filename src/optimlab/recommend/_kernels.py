@@ -25,6 +25,15 @@ def seed(value):
     np.random.seed(value)
 
 
+@njit(cache=True, inline="always", fastmath=_FAST)
+def _mf_prediction(mu, bu, bi, P, Q, u, i):
+    """``mu + b_u + c_i + p_u . q_i``."""
+    pred = mu + bu[u] + bi[i]
+    for f in range(P.shape[1]):
+        pred += P[u, f] * Q[i, f]
+    return pred
+
+
 @njit(cache=True, fastmath=_FAST)
 def mf_sgd_epoch(users, items, ratings, mu, bu, bi, P, Q, lr, reg, reg_bias):
     """One pass of SGD over the ratings in the order given (Funk's biased MF); updates in place.
@@ -36,10 +45,7 @@ def mf_sgd_epoch(users, items, ratings, mu, bu, bi, P, Q, lr, reg, reg_bias):
     for n in range(ratings.shape[0]):
         u = users[n]
         i = items[n]
-        pred = mu + bu[u] + bi[i]
-        for f in range(k):
-            pred += P[u, f] * Q[i, f]
-        e = ratings[n] - pred
+        e = ratings[n] - _mf_prediction(mu, bu, bi, P, Q, u, i)
         bu[u] += lr * (e - reg_bias * bu[u])
         bi[i] += lr * (e - reg_bias * bi[i])
         for f in range(k):
@@ -87,10 +93,7 @@ def mf_loss_grad(users, items, ratings, count_u, count_i, mu, bu, bi, P, Q, reg,
     for n in range(n_ratings):
         u = users[n]
         i = items[n]
-        pred = mu + bu[u] + bi[i]
-        for f in range(k):
-            pred += P[u, f] * Q[i, f]
-        e = ratings[n] - pred
+        e = ratings[n] - _mf_prediction(mu, bu, bi, P, Q, u, i)
         loss += 0.5 * e * e
         gbu[u] -= e
         gbi[i] -= e
@@ -272,37 +275,6 @@ def ials_cg_step(indptr, indices, weights, Y, X, P, G, R, rr, w0, lam):
         for f in range(k):
             P[u, f] = R[u, f] + beta * P[u, f]
         rr[u] = rr_new
-
-
-@njit(parallel=True, cache=True, fastmath=_FAST)
-def ials_row_grad(indptr, indices, weights, Y, X, G, w0, lam):
-    """Observed-part loss and the squared norm of the gradient block of the rows of ``X``.
-
-    Given ``G = X @ (Y'Y)``, returns ``(sum over stored pairs of w (1 - s)^2 - w0 s^2,
-    |grad_X|^2)`` with ``s = x_u.y_i`` and
-    ``grad_u = 2 (w0 Y'Y x_u + sum_i ((w_ui - w0) s - w_ui) y_i + lam_u x_u)``.
-    """
-    n, k = X.shape
-    loss = np.zeros(n)
-    gsq = np.zeros(n)
-    for u in prange(n):
-        g = np.empty(k)
-        for f in range(k):
-            g[f] = w0 * G[u, f] + lam[u] * X[u, f]
-        acc = 0.0
-        for j in range(indptr[u], indptr[u + 1]):
-            i = indices[j]
-            w = weights[j]
-            sc = 0.0
-            for f in range(k):
-                sc += Y[i, f] * X[u, f]
-            acc += w * (1.0 - sc) ** 2 - w0 * sc * sc
-            coef = (w - w0) * sc - w
-            for f in range(k):
-                g[f] += coef * Y[i, f]
-        loss[u] = acc
-        gsq[u] = 4.0 * np.sum(g * g)
-    return np.sum(loss), np.sum(gsq)
 
 
 # -- BPR --------------------------------------------------------------------------------------------

@@ -58,6 +58,13 @@ class _ItemSimilarity(Recommender):
             lil[row] = x
             self._rows_matrix = lil.tocsr()
 
+    def _keep_rows(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        """Keep the training rows that scores are computed from (0/1 when ``binary``). ``X`` is
+        the fit's own copy, changed in place."""
+        X.data = self._transform(X.data)
+        self._rows_matrix = X
+        return X
+
     def _transform(self, values: np.ndarray) -> np.ndarray:
         return np.ones_like(values) if self.binary else values
 
@@ -96,9 +103,7 @@ class ItemKNN(_ItemSimilarity):
 
     def _fit(self, X: sp.csr_matrix, validate: Callable | None, callback: Callable | None) -> Result:
         t0 = time.perf_counter()
-        X = X.copy()
-        X.data = self._transform(X.data)
-        self._rows_matrix = X
+        X = self._keep_rows(X)
         Xc = X.tocsc()
         norms = np.sqrt(np.asarray(Xc.multiply(Xc).sum(axis=0)).ravel())
         G = (Xc.T @ Xc).tocsr()
@@ -160,9 +165,7 @@ class EASE(_ItemSimilarity):
                 "have the memory and time, or use ImplicitALS."
             )
         t0 = time.perf_counter()
-        X = X.copy()
-        X.data = self._transform(X.data)
-        self._rows_matrix = X
+        X = self._keep_rows(X)
         G = (X.T @ X).toarray()
         A = G.copy()
         A[np.diag_indices(n_items)] += self.l2

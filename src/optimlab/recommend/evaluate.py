@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from optimlab._validation import check_int, check_real
 from optimlab.recommend._base import Recommender
 from optimlab.recommend.data import Interactions
-from optimlab.recommend.metrics import mae, ranking_metrics, rmse
+from optimlab.recommend.metrics import mae, rmse
 
 __all__ = ["evaluate", "test_matrix"]
 
@@ -23,16 +23,10 @@ def test_matrix(model: Recommender, test: Interactions, *,
     Test interactions whose user or item the model does not know are dropped; with
     ``relevance_threshold``, only those with a value at or above it count as relevant.
     """
-    rows = model._user_index.get_indexer(test.user_ids)[test.users]
-    cols = model._item_index.get_indexer(test.item_ids)[test.items]
-    keep = (rows >= 0) & (cols >= 0)
+    rows, cols, keep = model._locate(test)
     if relevance_threshold is not None:
         keep &= np.asarray(test.values) >= relevance_threshold
-    shape = (len(model.user_ids_), len(model.item_ids_))
-    out = sp.csr_matrix((np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=shape)
-    out.sum_duplicates()
-    out.data[:] = 1.0
-    return out
+    return model._relevant(rows, cols, keep)
 
 
 def evaluate(models: dict[str, Recommender] | Recommender, train: Interactions, test: Interactions, *,
@@ -77,11 +71,8 @@ def evaluate(models: dict[str, Recommender] | Recommender, train: Interactions, 
             row["rmse"] = rmse(test.values, pred)
             row["mae"] = mae(test.values, pred)
         relevant = test_matrix(model, test, relevance_threshold=relevance_threshold)
-        users = np.flatnonzero(np.diff(relevant.indptr))
-        if users.size == 0:
+        if relevant.nnz == 0:
             raise ValueError("No test user is known to the model with a relevant test item.")
-        rec = np.full((relevant.shape[0], k), -1, np.int64)
-        rec[users] = model._top_k_index(users, k, exclude_seen=True)
-        row.update(ranking_metrics(rec, relevant, k=k))
+        row.update(model._ranking_metrics(relevant, k))
         rows.append(row)
     return pd.DataFrame(rows).set_index("model")

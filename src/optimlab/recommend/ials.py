@@ -174,39 +174,33 @@ class ImplicitALS(Recommender):
             loss = w0 * float(np.sum((U.T @ U) * VtV)) + obs + reg
             return loss / nnz, np.sqrt(gsq) / nnz
 
-        if self.solver == "cholesky":
-            def measure():
-                VtV = V.T @ V
-                obs, g_u = _kernels.ials_row_grad(X.indptr, X.indices, W, V, U, U @ VtV, w0, lam_u)
-                _, g_i = _kernels.ials_row_grad(Xt.indptr, Xt.indices, Wt, U, V, V @ (U.T @ U), w0, lam_i)
-                return stats(obs, g_u + g_i, VtV)
-
-            stop = log.record(*measure(), validate() if validate else None, advance=False)
-            while not stop:
-                _kernels.ials_cholesky_half(X.indptr, X.indices, W, V, V.T @ V, U, w0, lam_u)
-                _kernels.ials_cholesky_half(Xt.indptr, Xt.indices, Wt, U, U.T @ U, V, w0, lam_i)
-                stop = log.record(*measure(), validate() if validate else None)
-            return log.result(np.concatenate([U.ravel(), V.ravel()]))
-
-        # The CG kernels compute in the storage precision (pure float32 vectorizes best).
-        W, Wt = W.astype(self.dtype), Wt.astype(self.dtype)
-        lam_u, lam_i = lam_u.astype(self.dtype), lam_i.astype(self.dtype)
-        # CG: the certificate comes with the solves. The gradient of L in a row is -2 times the
+        # The residual kernels and CG compute in the storage precision (pure float32 vectorizes
+        # best); the Cholesky kernel keeps the float64 weights and regularization it builds with.
+        Wd, Wtd = W.astype(self.dtype), Wt.astype(self.dtype)
+        lam_ud, lam_id = lam_u.astype(self.dtype), lam_i.astype(self.dtype)
+        # The certificate comes with the solves. The gradient of L in a row is -2 times the
         # residual of its normal equations: the user rows' residuals at the end of an epoch are
-        # the ones the next user half-step starts from (computed exactly), the item rows' ones
-        # are the residuals CG carries after the item half-step (exact in exact arithmetic).
+        # the ones the next user half-step starts from (computed exactly); the item rows' ones
+        # are those CG carries after the item half-step (exact in exact arithmetic), or computed
+        # after the Cholesky solve.
         VtV = V.T @ V
-        R_u, rr_u, obs_u = self._residuals(X, W, V, VtV, U, lam_u)
-        _, rr_i, _ = self._residuals(Xt, Wt, U, U.T @ U, V, lam_i)
+        R_u, rr_u, obs_u = self._residuals(X, Wd, V, VtV, U, lam_ud)
+        _, rr_i, _ = self._residuals(Xt, Wtd, U, U.T @ U, V, lam_id)
         stop = log.record(*stats(obs_u.sum(), 4.0 * (rr_u.sum() + rr_i.sum()), VtV),
                           validate() if validate else None, advance=False)
         while not stop:
-            self._cg_steps(X, W, V, VtV, U, lam_u, R_u, rr_u)
-            UtU = U.T @ U
-            R_i, rr_i, _ = self._residuals(Xt, Wt, U, UtU, V, lam_i)
-            self._cg_steps(Xt, Wt, U, UtU, V, lam_i, R_i, rr_i)
+            if self.solver == "cg":
+                self._cg_steps(X, Wd, V, VtV, U, lam_ud, R_u, rr_u)
+                UtU = U.T @ U
+                R_i, rr_i, _ = self._residuals(Xt, Wtd, U, UtU, V, lam_id)
+                self._cg_steps(Xt, Wtd, U, UtU, V, lam_id, R_i, rr_i)
+            else:
+                _kernels.ials_cholesky_half(X.indptr, X.indices, W, V, VtV, U, w0, lam_u)
+                UtU = U.T @ U
+                _kernels.ials_cholesky_half(Xt.indptr, Xt.indices, Wt, U, UtU, V, w0, lam_i)
+                _, rr_i, _ = self._residuals(Xt, Wtd, U, UtU, V, lam_id)
             VtV = V.T @ V
-            R_u, rr_u, obs_u = self._residuals(X, W, V, VtV, U, lam_u)
+            R_u, rr_u, obs_u = self._residuals(X, Wd, V, VtV, U, lam_ud)
             stop = log.record(*stats(obs_u.sum(), 4.0 * (rr_u.sum() + rr_i.sum()), VtV),
                               validate() if validate else None)
         return log.result(np.concatenate([U.ravel(), V.ravel()]))
