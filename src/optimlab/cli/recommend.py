@@ -16,6 +16,7 @@ from rich.table import Table
 
 from optimlab.cli._common import consoles, output_paths
 from optimlab.cli.compare import EXIT_BAD_INPUT
+from optimlab.result import Status
 
 app = typer.Typer(
     name="recommend",
@@ -26,8 +27,10 @@ app = typer.Typer(
 
 _MOVIELENS = re.compile(r"^(u\.data|u\d\.(base|test)|u[ab]\.(base|test)|ratings\.dat)(\.gz)?$")
 SPLITS = ("random", "user", "time", "leave-one-out")
-_STATUS_WORDS = {0: "converged", 1: "all epochs run", 2: "time limit", 3: "stopped by callback",
-                 4: "numerical failure", 5: "not certified"}
+# compare.py's names, in the words of an epoch-based fit ("max_iter" is every epoch run)
+_STATUS_WORDS = {Status.CONVERGED: "converged", Status.MAX_ITER: "all epochs run",
+                 Status.TIME_LIMIT: "time limit", Status.CALLBACK: "stopped by callback",
+                 Status.NUMERICAL: "numerical failure", Status.NOT_CERTIFIED: "not certified"}
 
 # -- shared options -----------------------------------------------------------------------------
 
